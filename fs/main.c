@@ -1,0 +1,167 @@
+/* sockfs: network sockets as files.  Options and the event loop. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include "ops.h"
+#include "stream.h"
+#include "tree.h"
+
+/* Requests taken from /dev/fuse per wake-up before sockets get a turn. */
+#define FUSE_BATCH 64
+
+struct daemon {
+	struct fsctx fs;
+	struct fuse_buf buf;
+	struct loop_watch fuse_watch, sig_watch;
+	int sigfd;
+	bool done;
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [options] MOUNTPOINT\n\n"
+	       "Shows network sockets as files: MOUNTPOINT/tcp/clone makes a socket,\n"
+	       "its ctl file takes commands (connect, bind, listen, to, set, ...),\n"
+	       "its data file sends and receives.  See sockfs(1).\n\n"
+	       "Unmount with: fusermount3 -u MOUNTPOINT\n\n", prog);
+}
+
+static void on_fuse(void *arg, uint32_t events)
+{
+	struct daemon *d = arg;
+
+	for (int i = 0; i < FUSE_BATCH && !d->done; i++) {
+		int res = fuse_session_receive_buf(d->fs.se, &d->buf);
+		if (res == -EAGAIN)
+			return;
+		if (res == -EINTR)
+			continue;
+		if (res <= 0) {
+			/* 0: unmounted (ENODEV); otherwise the device failed. */
+			d->done = true;
+			return;
+		}
+		fuse_session_process_buf(d->fs.se, &d->buf);
+	}
+}
+
+static void on_signal(void *arg, uint32_t events)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		d->done = true;
+}
+
+/* SIGINT, SIGTERM and SIGHUP end the loop through a signalfd, so a signal
+ * can never slip in between a check and epoll_wait. */
+static int watch_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return -errno;
+	loop_watch_init(&d->sig_watch, d->sigfd, on_signal, d);
+	return loop_set(&d->fs.st.loop, &d->sig_watch, EPOLLIN);
+}
+
+static int run(struct daemon *d)
+{
+	int fd = fuse_session_fd(d->fs.se);
+
+	loop_watch_init(&d->fuse_watch, fd, on_fuse, d);
+	if (loop_set(&d->fs.st.loop, &d->fuse_watch, EPOLLIN) < 0)
+		return 1;
+	while (!d->done && !fuse_session_exited(d->fs.se))
+		if (loop_once(&d->fs.st.loop, -1) < 0)
+			return 1;
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts opts;
+	struct daemon d = { .sigfd = -1 };
+	int ret = 1;
+
+	if (fuse_parse_cmdline(&args, &opts) != 0)
+		return 2;
+	if (opts.show_help) {
+		usage(argv[0]);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		ret = 0;
+		goto out_args;
+	}
+	if (opts.show_version) {
+		printf("sockfs version %s\n", PACKAGE_VERSION);
+		fuse_lowlevel_version();
+		ret = 0;
+		goto out_args;
+	}
+	if (opts.mountpoint == NULL) {
+		fprintf(stderr, "usage: %s [options] MOUNTPOINT (try --help)\n", argv[0]);
+		ret = 2;
+		goto out_args;
+	}
+	fuse_opt_add_arg(&args, "-ofsname=sockfs");
+	d.fs.uid = getuid();
+	d.fs.gid = getgid();
+	clock_gettime(CLOCK_REALTIME, &d.fs.start);
+
+	d.fs.se = fuse_session_new(&args, &sockfs_ops, sizeof(sockfs_ops), &d.fs);
+	if (d.fs.se == NULL)
+		goto out_args;
+	if (fuse_session_mount(d.fs.se, opts.mountpoint) != 0)
+		goto out_session;
+	if (stream_io_install(d.fs.se) != 0) {
+		fprintf(stderr, "sockfs: cannot set up the FUSE device\n");
+		goto out_mount;
+	}
+	if (fuse_daemonize(opts.foreground) != 0)
+		goto out_mount;
+	/* After the fork: the loop's descriptors belong to the daemon. */
+	if (stack_init(&d.fs.st) != 0) {
+		fprintf(stderr, "sockfs: cannot start the socket layer\n");
+		goto out_mount;
+	}
+	d.fs.st.poll_notify = sockfs_poll_notify;
+	if (watch_signals(&d) != 0)
+		goto out_stack;
+	ret = run(&d);
+
+out_stack:
+	/* Every socket closes; whoever still waits gets an answer. */
+	stack_fini(&d.fs.st);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	free(d.buf.mem);
+out_mount:
+	fuse_session_unmount(d.fs.se);
+out_session:
+	fuse_session_destroy(d.fs.se);
+out_args:
+	free(opts.mountpoint);
+	fuse_opt_free_args(&args);
+	return ret;
+}

@@ -1,0 +1,438 @@
+#include "ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io.h"
+#include "status.h"
+#include "tree.h"
+
+/* Attributes and entries are never cached: a closed socket's folder must
+ * vanish at once, whoever closed it. */
+#define NO_CACHE 0.0
+
+/* One open file.  Socket files share the stack's handle; the others
+ * (clone, sockets) get a handle of their own with no socket. */
+struct fh {
+	enum file_type file;
+	int kind;
+	struct handle *h;
+};
+
+static struct fsctx *ctx(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct caller caller_of(fuse_req_t req)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	return (struct caller){ c->uid, c->gid, c->pid };
+}
+
+/* Only a socket's owner (and root) may use it. */
+static int check_owner(fuse_req_t req, const struct node *n)
+{
+	struct caller who = caller_of(req);
+
+	if (n->sock && !sock_visible_to(n->sock, &who))
+		return EACCES;
+	return 0;
+}
+
+static void reply_entry(fuse_req_t req, const struct node *n)
+{
+	struct fuse_entry_param e = { .attr_timeout = NO_CACHE, .entry_timeout = NO_CACHE };
+
+	tree_stat(ctx(req), n, &e.attr);
+	e.ino = e.attr.st_ino;
+	fuse_reply_entry(req, &e);
+}
+
+static void sfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* A datagram of any size a socket takes must arrive in one request. */
+	conn->max_write = 1 << 20;
+	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+}
+
+static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node dir, child;
+	int err = -tree_node(ctx(req), parent, &dir);
+
+	if (!err)
+		err = check_owner(req, &dir);
+	if (!err)
+		err = -tree_lookup(ctx(req), &dir, name, &child);
+	if (err) {
+		/* A negative entry with timeout 0 is not cached either. */
+		fuse_reply_err(req, err);
+		return;
+	}
+	reply_entry(req, &child);
+}
+
+static void sfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node n;
+	struct stat st;
+	int err = -tree_node(ctx(req), ino, &n);
+
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	tree_stat(ctx(req), &n, &st);
+	fuse_reply_attr(req, &st, NO_CACHE);
+}
+
+/* Truncation (`>` opens with O_TRUNC) means nothing for these files and is
+ * accepted; changing owner or mode is not offered. */
+static void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			int to_set, struct fuse_file_info *fi)
+{
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	sfs_getattr(req, ino, fi);
+}
+
+static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
+{
+	struct fsctx *fs = ctx(req);
+	struct node dir, child;
+	char *buf;
+	size_t used = 0;
+	const char *name;
+	off_t next;
+	int err = -tree_node(fs, ino, &dir);
+
+	if (!err && !tree_is_dir(dir.file))
+		err = ENOTDIR;
+	if (!err)
+		err = check_owner(req, &dir);
+	if (err || (buf = malloc(size)) == NULL) {
+		fuse_reply_err(req, err ? err : ENOMEM);
+		return;
+	}
+	while (tree_dirent(fs, &dir, off, &name, &child, &next)) {
+		struct stat st;
+		size_t n;
+		tree_stat(fs, &child, &st);
+		n = fuse_add_direntry(req, buf + used, size - used, name, &st, next);
+		if (n > size - used)
+			break;
+		used += n;
+		off = next;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void sfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct node dir, n;
+	struct caller who = caller_of(req);
+	int err = -tree_node(ctx(req), parent, &dir);
+
+	if (!err && dir.file != F_KINDDIR)
+		err = dir.file == F_SOCKDIR ? EPERM : EACCES;
+	if (!err)
+		err = -sock_create(&ctx(req)->st, dir.kind, name, &who, &n.sock);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	n.file = F_SOCKDIR;
+	n.kind = dir.kind;
+	reply_entry(req, &n);
+}
+
+static void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node dir, n;
+	int err = -tree_node(ctx(req), parent, &dir);
+
+	if (!err)
+		err = -tree_lookup(ctx(req), &dir, name, &n);
+	if (!err && n.file != F_SOCKDIR)
+		err = n.file == F_CLONE ? EPERM : ENOTDIR;
+	if (!err)
+		err = check_owner(req, &n);
+	if (!err)
+		sock_close(n.sock);
+	fuse_reply_err(req, err);
+}
+
+static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node n;
+	struct fh *fh;
+	int acc = fi->flags & O_ACCMODE;
+	int err = -tree_node(ctx(req), ino, &n);
+
+	if (!err && tree_is_dir(n.file))
+		err = EISDIR;
+	if (!err)
+		err = check_owner(req, &n);
+	if (!err && acc != O_RDONLY && !tree_is_writable(n.file))
+		err = EACCES;
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	fh = calloc(1, sizeof(*fh));
+	if (fh)
+		fh->h = n.sock ? handle_open(n.sock, n.file) : calloc(1, sizeof(*fh->h));
+	if (fh == NULL || fh->h == NULL) {
+		free(fh);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fh->file = n.file;
+	fh->kind = n.kind;
+	fh->h->file = n.file;
+	fi->fh = (uint64_t)(uintptr_t)fh;
+	/* Pipe-like: no page cache, no seeking, no size. */
+	fi->direct_io = 1;
+	fi->nonseekable = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+
+	if (fh->h->poll_handle)
+		fuse_pollhandle_destroy(fh->h->poll_handle);
+	handle_close(fh->h);
+	free(fh);
+	fuse_reply_err(req, 0);
+}
+
+/* --- text files: contents fixed at the first read --- */
+
+static char *json_text(json_t *j, size_t *len)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *t = NULL;
+
+	json_decref(j);
+	if (s && (t = malloc(strlen(s) + 2)) != NULL) {
+		*len = (size_t)sprintf(t, "%s\n", s);
+	}
+	free(s);
+	return t;
+}
+
+static char *line_text(const char *s, size_t *len)
+{
+	char *t = malloc(strlen(s) + 2);
+
+	if (t)
+		*len = (size_t)sprintf(t, "%s\n", s);
+	return t;
+}
+
+/* Builds the text of FH's file; returns 0 or an errno. */
+static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
+{
+	struct sock *s = fh->h->sock;
+	struct caller who = caller_of(req);
+	char buf[ADDR_TEXT_MAX + 64];
+	int err = 0;
+
+	if (fh->file == F_SOCKETS) {
+		*text = json_text(stack_sockets_json(&ctx(req)->st, &who), len);
+		return *text ? 0 : ENOMEM;
+	}
+	if (fh->file == F_CLONE) {
+		err = -sock_create(&ctx(req)->st, fh->kind, NULL, &who, &s);
+		*text = err ? NULL : line_text(s->name, len);
+		return err ? err : *text ? 0 : ENOMEM;
+	}
+	if (s == NULL)
+		return ENOENT;	/* the socket was closed while the file was open */
+	switch (fh->file) {
+	case F_CTL:
+		sock_summary(s, buf, sizeof(buf));
+		buf[strcspn(buf, "\n")] = '\0';
+		break;
+	case F_PEER:
+		err = -sock_peer_text(s, buf, sizeof(buf));
+		break;
+	case F_LOCAL:
+		err = -sock_local_text(s, buf, sizeof(buf));
+		break;
+	case F_ERR:
+		snprintf(buf, sizeof(buf), "%s", s->err);
+		break;
+	case F_STATUS:
+		*text = json_text(sock_status_json(s), len);
+		return *text ? 0 : ENOMEM;
+	default:
+		return EINVAL;
+	}
+	if (err) {
+		if (fh->file == F_PEER)
+			sock_set_err(s, "peer", strerror(err));
+		return err;
+	}
+	*text = line_text(buf, len);
+	return *text ? 0 : ENOMEM;
+}
+
+static void read_text(fuse_req_t req, struct fh *fh, size_t size)
+{
+	struct handle *h = fh->h;
+	size_t n;
+
+	if (!h->snapped) {
+		int err = make_text(req, fh, &h->snap, &h->snap_len);
+		if (err) {
+			fuse_reply_err(req, err);
+			return;
+		}
+		h->snapped = true;
+	}
+	n = h->snap_len - h->snap_off;
+	if (n > size)
+		n = size;
+	fuse_reply_buf(req, h->snap + h->snap_off, n);
+	h->snap_off += n;
+}
+
+/* --- data and ctl: may wait --- */
+
+static void on_interrupt(fuse_req_t req, void *data)
+{
+	waiter_cancel(data, -EINTR);
+}
+
+static void read_done(struct waiter *w, ssize_t res)
+{
+	if (res < 0)
+		fuse_reply_err(w->cookie, (int)-res);
+	else
+		fuse_reply_buf(w->cookie, w->buf, (size_t)res);
+}
+
+static void write_done(struct waiter *w, ssize_t res)
+{
+	if (res < 0)
+		fuse_reply_err(w->cookie, (int)-res);
+	else
+		fuse_reply_write(w->cookie, (size_t)res);
+}
+
+static struct waiter *new_waiter(fuse_req_t req, enum wtype type, waiter_done_fn done,
+				 struct fuse_file_info *fi)
+{
+	struct waiter *w = waiter_new(type, done, req);
+
+	if (w == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return NULL;
+	}
+	w->who = caller_of(req);
+	w->nonblock = (fi->flags & O_NONBLOCK) != 0;
+	return w;
+}
+
+static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct waiter *w;
+
+	if (fh->file != F_DATA) {
+		read_text(req, fh, size);
+		return;
+	}
+	if ((w = new_waiter(req, W_READ, read_done, fi)) == NULL)
+		return;
+	w->len = size;
+	if (sock_read(fh->h, w))
+		fuse_req_interrupt_func(req, on_interrupt, w);
+}
+
+static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+		      off_t off, struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct waiter *w;
+	bool parked;
+
+	if (fh->file != F_DATA && fh->file != F_CTL) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	w = new_waiter(req, fh->file == F_DATA ? W_WRITE : W_CTL, write_done, fi);
+	if (w == NULL)
+		return;
+	if (fh->file == F_DATA)
+		parked = sock_write(fh->h, w, buf, size);
+	else
+		parked = sock_ctl(fh->h, w, buf, size);
+	if (parked)
+		fuse_req_interrupt_func(req, on_interrupt, w);
+}
+
+/* --- poll --- */
+
+void sockfs_poll_notify(struct handle *h)
+{
+	fuse_lowlevel_notify_poll(h->poll_handle);
+	fuse_pollhandle_destroy(h->poll_handle);
+	h->poll_handle = NULL;
+}
+
+static void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		     struct fuse_pollhandle *ph)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct handle *h = fh->h;
+	uint32_t ready;
+
+	if (fh->file != F_DATA) {
+		/* Text files never block. */
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN | POLLOUT);
+		return;
+	}
+	/* One poll handle per open file: a newer one replaces the old. */
+	if (h->poll_handle)
+		fuse_pollhandle_destroy(h->poll_handle);
+	h->poll_handle = ph;
+	ready = sock_poll(h, fi->poll_events);
+	if (h->poll_handle && (ready & (fi->poll_events | POLLERR | POLLHUP))) {
+		fuse_pollhandle_destroy(h->poll_handle);
+		h->poll_handle = NULL;
+	}
+	fuse_reply_poll(req, ready);
+}
+
+const struct fuse_lowlevel_ops sockfs_ops = {
+	.init = sfs_init,
+	.lookup = sfs_lookup,
+	.getattr = sfs_getattr,
+	.setattr = sfs_setattr,
+	.readdir = sfs_readdir,
+	.mkdir = sfs_mkdir,
+	.rmdir = sfs_rmdir,
+	.open = sfs_open,
+	.release = sfs_release,
+	.read = sfs_read,
+	.write = sfs_write,
+	.poll = sfs_poll,
+};

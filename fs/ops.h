@@ -1,0 +1,14 @@
+/* The FUSE low-level operations: each file operation becomes a stack call. */
+#ifndef SOCKFS_OPS_H
+#define SOCKFS_OPS_H
+
+#include <fuse_lowlevel.h>
+
+#include "sock.h"
+
+extern const struct fuse_lowlevel_ops sockfs_ops;
+
+/* The stack's poll_notify: wakes a poll(2) waiting on H's file. */
+void sockfs_poll_notify(struct handle *h);
+
+#endif

@@ -1,0 +1,195 @@
+#include "tree.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* The files of a socket folder, in listing order. */
+static const struct {
+	const char *name;
+	enum file_type file;
+} sock_files[] = {
+	{ "ctl", F_CTL },
+	{ "data", F_DATA },
+	{ "err", F_ERR },
+	{ "local", F_LOCAL },
+	{ "peer", F_PEER },
+	{ "status", F_STATUS },
+};
+#define N_SOCK_FILES (sizeof(sock_files) / sizeof(sock_files[0]))
+
+/* Kind folders list clone first; sockets follow at offset id + this. */
+#define SOCK_OFF_BASE 16
+
+fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id)
+{
+	return (fuse_ino_t)((sock_id << 16) | ((uint64_t)(kind + 1) << 8) | (uint64_t)file);
+}
+
+int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n)
+{
+	uint64_t id = ino >> 16;
+
+	n->file = (enum file_type)(ino & 0xff);
+	n->kind = (int)((ino >> 8) & 0xff) - 1;
+	n->sock = NULL;
+	if (n->file == F_NONE || n->file >= F_TYPES || n->kind >= KIND_COUNT)
+		return -ENOENT;
+	if ((n->file == F_ROOT || n->file == F_SOCKETS) != (n->kind < 0))
+		return -ENOENT;
+	if (n->file >= F_SOCKDIR) {
+		n->sock = sock_by_id(&fs->st, id);
+		if (n->sock == NULL || (int)n->sock->kind != n->kind)
+			return -ENOENT;
+	} else if (id != 0)
+		return -ENOENT;
+	return 0;
+}
+
+bool tree_is_dir(enum file_type f)
+{
+	return f == F_ROOT || f == F_KINDDIR || f == F_SOCKDIR;
+}
+
+bool tree_is_text(enum file_type f)
+{
+	return f != F_DATA && !tree_is_dir(f);
+}
+
+bool tree_is_writable(enum file_type f)
+{
+	return f == F_CTL || f == F_DATA;
+}
+
+static int lookup_root(const char *name, struct node *out)
+{
+	int k;
+
+	if (strcmp(name, "sockets") == 0) {
+		*out = (struct node){ F_SOCKETS, -1, NULL };
+		return 0;
+	}
+	k = kind_by_name(name);
+	if (k < 0)
+		return -ENOENT;
+	*out = (struct node){ F_KINDDIR, k, NULL };
+	return 0;
+}
+
+static int lookup_kind(struct fsctx *fs, int kind, const char *name, struct node *out)
+{
+	struct sock *s;
+
+	if (strcmp(name, "clone") == 0) {
+		*out = (struct node){ F_CLONE, kind, NULL };
+		return 0;
+	}
+	s = sock_by_name(&fs->st, kind, name);
+	if (s == NULL)
+		return -ENOENT;
+	*out = (struct node){ F_SOCKDIR, kind, s };
+	return 0;
+}
+
+int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
+		struct node *out)
+{
+	switch (parent->file) {
+	case F_ROOT:
+		return lookup_root(name, out);
+	case F_KINDDIR:
+		return lookup_kind(fs, parent->kind, name, out);
+	case F_SOCKDIR:
+		for (size_t i = 0; i < N_SOCK_FILES; i++)
+			if (strcmp(name, sock_files[i].name) == 0) {
+				*out = (struct node){ sock_files[i].file, parent->kind, parent->sock };
+				return 0;
+			}
+		return -ENOENT;
+	default:
+		return -ENOTDIR;
+	}
+}
+
+static mode_t node_mode(enum file_type f)
+{
+	switch (f) {
+	case F_ROOT:
+		return S_IFDIR | 0755;
+	case F_KINDDIR:
+		/* Anyone may make sockets here; only the owner removes one. */
+		return S_IFDIR | S_ISVTX | 0777;
+	case F_SOCKDIR:
+		return S_IFDIR | 0700;
+	case F_SOCKETS:
+	case F_CLONE:
+		return S_IFREG | 0444;
+	case F_CTL:
+	case F_DATA:
+		return S_IFREG | 0600;
+	default:
+		return S_IFREG | 0400;
+	}
+}
+
+void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st)
+{
+	uint64_t id = n->sock ? n->sock->id : 0;
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = tree_ino(n->file, n->kind, id);
+	st->st_mode = node_mode(n->file);
+	st->st_nlink = tree_is_dir(n->file) ? 2 : 1;
+	st->st_uid = n->sock ? n->sock->uid : fs->uid;
+	st->st_gid = n->sock ? n->sock->gid : fs->gid;
+	st->st_blksize = 4096;
+	st->st_atim = st->st_mtim = st->st_ctim = n->sock ? n->sock->ctime : fs->start;
+}
+
+static bool dirent_root(off_t off, const char **name, struct node *child)
+{
+	if (off < KIND_COUNT) {
+		*name = kind_info((enum kind)off)->name;
+		*child = (struct node){ F_KINDDIR, (int)off, NULL };
+		return true;
+	}
+	if (off == KIND_COUNT) {
+		*name = "sockets";
+		*child = (struct node){ F_SOCKETS, -1, NULL };
+		return true;
+	}
+	return false;
+}
+
+bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
+		 const char **name, struct node *child, off_t *next)
+{
+	struct sock *s;
+
+	*next = off + 1;
+	switch (dir->file) {
+	case F_ROOT:
+		return dirent_root(off, name, child);
+	case F_SOCKDIR:
+		if ((size_t)off >= N_SOCK_FILES)
+			return false;
+		*name = sock_files[off].name;
+		*child = (struct node){ sock_files[off].file, dir->kind, dir->sock };
+		return true;
+	case F_KINDDIR:
+		if (off == 0) {
+			*name = "clone";
+			*child = (struct node){ F_CLONE, dir->kind, NULL };
+			return true;
+		}
+		s = sock_next_of_kind(&fs->st, dir->kind,
+				      off < SOCK_OFF_BASE ? 0 : (uint64_t)(off - SOCK_OFF_BASE));
+		if (s == NULL)
+			return false;
+		*name = s->name;
+		*child = (struct node){ F_SOCKDIR, dir->kind, s };
+		*next = (off_t)(s->id + SOCK_OFF_BASE);
+		return true;
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,63 @@
+/*
+ * The tree sockfs shows.  Inode numbers carry everything needed to find a
+ * node again, as devip's qids do: (socket id << 16) | (kind+1) << 8 | file.
+ * Socket ids are never reused, so a stale inode can never name a new socket
+ * and the kernel's lookup counts need no bookkeeping here.
+ */
+#ifndef SOCKFS_TREE_H
+#define SOCKFS_TREE_H
+
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "sock.h"
+
+enum file_type {
+	F_NONE,
+	F_ROOT,		/* must be 1: FUSE_ROOT_ID */
+	F_SOCKETS,
+	F_KINDDIR,
+	F_CLONE,
+	F_SOCKDIR,
+	F_CTL,
+	F_DATA,
+	F_PEER,
+	F_LOCAL,
+	F_STATUS,
+	F_ERR,
+	F_TYPES
+};
+
+struct node {
+	enum file_type file;
+	int kind;		/* -1 above the kind folders */
+	struct sock *sock;	/* for F_SOCKDIR and the files in it */
+};
+
+struct fsctx {
+	struct stack st;
+	struct fuse_session *se;
+	uid_t uid;		/* the daemon's: owner of the fixed folders */
+	gid_t gid;
+	struct timespec start;
+};
+
+fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id);
+/* Finds the node for INO; -ENOENT when its socket is gone. */
+int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n);
+/* Looks NAME up in directory PARENT. */
+int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
+		struct node *out);
+void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st);
+bool tree_is_dir(enum file_type f);
+/* Text files hold a snapshot taken at the first read; data is live. */
+bool tree_is_text(enum file_type f);
+bool tree_is_writable(enum file_type f);
+
+/* Directory listing: entry I of directory N (0-based, past . and ..),
+ * returning false at the end.  *next is the offset of the entry after. */
+bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
+		 const char **name, struct node *child, off_t *next);
+
+#endif

@@ -1,0 +1,315 @@
+/* Running parsed ctl commands against a socket (9front's *ctlmsg helpers). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "io.h"
+#include "io_internal.h"
+
+enum { CMD_DONE = 0, CMD_WAIT = 1, CMD_CLOSED = 2 };
+
+static void on_resolved(struct resolve_job *j);
+
+/* Where a socket stands when a connect fails or is undone. */
+static enum sock_state unconnected(struct sock *s)
+{
+	if (s->fd < 0)
+		return SS_NEW;
+	return s->bound ? SS_BOUND : SS_OPEN;
+}
+
+/* Fills w->addrs for an address command, or starts a lookup (CMD_WAIT). */
+static int want_addrs(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	struct resolve_job *j;
+	int err;
+
+	if (w->naddrs > 0)
+		return CMD_DONE;
+	if (c->addr_type == ADDR_NUMERIC) {
+		w->addrs[0] = c->addr;
+		w->naddrs = 1;
+		return CMD_DONE;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return -ENOMEM;
+	j->name = c->name;
+	j->socktype = kind_info(s->kind)->socktype;
+	j->done = on_resolved;
+	j->arg = w;
+	if ((err = resolver_submit(&s->st->resolver, j)) != 0) {
+		free(j);
+		return err;
+	}
+	w->job = j;
+	waiter_park(w, &s->lookups);
+	return CMD_WAIT;
+}
+
+/* The first address of the socket's family, if it has one already. */
+static struct saddr *pick_addr(struct waiter *w, struct sock *s)
+{
+	for (int i = 0; i < w->naddrs; i++)
+		if (s->fd < 0 || s->state == SS_OPEN || w->addrs[i].ss.ss_family == s->family)
+			return &w->addrs[i];
+	return &w->addrs[0];
+}
+
+static int bind_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	struct saddr *a = pick_addr(w, s);
+	int err = sock_ensure_fd(s, a->ss.ss_family);
+
+	if (err)
+		return err;
+	if (bind(s->fd, (struct sockaddr *)&a->ss, a->len) < 0)
+		return -errno;
+	s->bound = true;
+	if (s->state == SS_OPEN)
+		s->state = SS_BOUND;
+	return CMD_DONE;
+}
+
+static int to_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	struct saddr *a = pick_addr(w, s);
+	int err = sock_ensure_fd(s, a->ss.ss_family);
+
+	if (err)
+		return err;
+	s->dest = *a;
+	s->has_dest = true;
+	return CMD_DONE;
+}
+
+/* Tries w->addrs from w->attempt on; a stream connect may have to wait. */
+static int connect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	int err = -ECONNREFUSED;
+
+	for (; w->attempt < w->naddrs; w->attempt++) {
+		struct saddr *a = &w->addrs[w->attempt];
+		if ((err = sock_ensure_fd(s, a->ss.ss_family)) != 0)
+			continue;
+		if (s->state == SS_CONNECTING)
+			s->state = unconnected(s);
+		if (connect(s->fd, (struct sockaddr *)&a->ss, a->len) == 0) {
+			s->state = SS_CONNECTED;
+			return CMD_DONE;
+		}
+		err = -errno;
+		if (err == -EINPROGRESS) {
+			s->state = SS_CONNECTING;
+			if (w->nonblock)
+				return -EINPROGRESS;
+			waiter_park(w, &s->ctls);
+			return CMD_WAIT;
+		}
+	}
+	return err;
+}
+
+static int disconnect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	if (s->fd < 0)
+		return CMD_DONE;
+	if (connect(s->fd, &sa, sizeof(sa)) < 0)
+		return -errno;
+	if (s->state == SS_CONNECTED || s->state == SS_CONNECTING)
+		s->state = unconnected(s);
+	return CMD_DONE;
+}
+
+static int listen_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	int err = sock_ensure_fd(s, 0);
+
+	if (err)
+		return err;
+	if (listen(s->fd, c->backlog) < 0)
+		return -errno;
+	s->state = SS_LISTENING;
+	return CMD_DONE;
+}
+
+static int shutdown_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	if (s->fd < 0)
+		return -ENOTCONN;
+	if (shutdown(s->fd, c->how) < 0)
+		return -errno;
+	s->shut_rd |= c->how != SHUT_WR;
+	s->shut_wr |= c->how != SHUT_RD;
+	return CMD_DONE;
+}
+
+static int set_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	if (c->opt != OPT_TIMEOUT && s->fd >= 0) {
+		int err = opt_apply(c->opt, s->fd, s->family, c->value);
+		if (err)
+			return err;
+	}
+	s->opt_set[c->opt] = true;
+	s->opt_val[c->opt] = c->value;
+	return CMD_DONE;
+}
+
+static int close_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	sock_close(s);
+	return CMD_CLOSED;
+}
+
+static int exec_cmd(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	int r;
+
+	switch (c->op) {
+	case CTL_CONNECT:
+		r = want_addrs(w, s, c);
+		return r ? r : connect_ctl(w, s, c);
+	case CTL_BIND:
+		r = want_addrs(w, s, c);
+		return r ? r : bind_ctl(w, s, c);
+	case CTL_TO:
+		r = want_addrs(w, s, c);
+		return r ? r : to_ctl(w, s, c);
+	case CTL_DISCONNECT:
+		return disconnect_ctl(w, s, c);
+	case CTL_LISTEN:
+		return listen_ctl(w, s, c);
+	case CTL_SHUTDOWN:
+		return shutdown_ctl(w, s, c);
+	case CTL_SET:
+		return set_ctl(w, s, c);
+	case CTL_CLOSE:
+		return close_ctl(w, s, c);
+	}
+	return -EINVAL;
+}
+
+/* Fails the write: the reason goes to err, the errno to the caller. */
+static void ctl_fail(struct waiter *w, struct sock *s, int err, const char *why)
+{
+	if (s->state == SS_CONNECTING)
+		s->state = unconnected(s);
+	sock_set_err(s, w->cmds[w->cur].text, why ? why : strerror(-err));
+	waiter_finish(w, err);
+}
+
+/* Runs commands from w->cur on.  Returns CMD_DONE (w finished), CMD_WAIT
+ * (w parked) or CMD_CLOSED (w finished, socket gone). */
+static int ctl_run(struct waiter *w)
+{
+	struct sock *s = w->h->sock;
+
+	while (w->cur < w->ncmds) {
+		int r = exec_cmd(w, s, &w->cmds[w->cur]);
+		if (r == CMD_WAIT)
+			return CMD_WAIT;
+		if (r == CMD_CLOSED) {
+			waiter_finish(w, (ssize_t)w->len);
+			return CMD_CLOSED;
+		}
+		if (r < 0) {
+			ctl_fail(w, s, r, NULL);
+			return CMD_DONE;
+		}
+		w->cur++;
+		w->naddrs = 0;
+		w->attempt = 0;
+	}
+	waiter_finish(w, (ssize_t)w->len);
+	return CMD_DONE;
+}
+
+bool sock_ctl(struct handle *h, struct waiter *w, const char *text, size_t len)
+{
+	struct sock *s = h->sock;
+	char why[SOCK_ERR_MAX];
+	int n;
+
+	w->h = h;
+	w->len = len;
+	if (s == NULL) {
+		waiter_finish(w, -EBADF);
+		return false;
+	}
+	n = ctl_parse(s->kind, text, len, &w->cmds, why, sizeof(why));
+	if (n < 0) {
+		snprintf(s->err, sizeof(s->err), "%s", why);
+		waiter_finish(w, n);
+		return false;
+	}
+	w->ncmds = n;
+	return ctl_run(w) == CMD_WAIT;
+}
+
+static void on_resolved(struct resolve_job *j)
+{
+	struct waiter *w = j->arg;
+	struct sock *s = w->h->sock;
+	int r;
+
+	w->job = NULL;
+	waiter_unqueue(w);
+	if (j->err) {
+		ctl_fail(w, s, j->err, j->why);
+		free(j);
+		return;
+	}
+	memcpy(w->addrs, j->addrs, sizeof(j->addrs));
+	w->naddrs = j->naddrs;
+	w->attempt = 0;
+	free(j);
+	r = ctl_run(w);
+	if (r != CMD_CLOSED)
+		sock_update_interest(s);
+}
+
+/* A connect in progress: finished, failed, or not yet. */
+static int connect_result(struct sock *s)
+{
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		return -errno;
+	if (soerr)
+		return -soerr;
+	if (getpeername(s->fd, (struct sockaddr *)&ss, &sslen) < 0)
+		return errno == ENOTCONN ? 1 : -errno;
+	return 0;
+}
+
+bool ctl_service(struct sock *s)
+{
+	struct waiter *w = s->ctls.head;
+	int r = connect_result(s);
+
+	if (r == 1)
+		return false;
+	waiter_unqueue(w);
+	if (r == 0) {
+		s->state = SS_CONNECTED;
+		w->cur++;
+		w->naddrs = 0;
+		w->attempt = 0;
+	} else if (w->attempt + 1 < w->naddrs) {
+		/* That address refused; try the next the name gave. */
+		s->state = unconnected(s);
+		w->attempt++;
+	} else {
+		ctl_fail(w, s, r, NULL);
+		return false;
+	}
+	return ctl_run(w) == CMD_CLOSED;
+}

@@ -1,0 +1,409 @@
+#include "io.h"
+#include "io_internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The largest datagram an inet socket can deliver, IP header included. */
+#define INET_MSG_MAX 65536
+
+/* --- waiters and their queues --- */
+
+static void q_push(struct wqueue *q, struct waiter *w)
+{
+	w->q = q;
+	w->next = NULL;
+	w->prev = q->tail;
+	if (q->tail)
+		q->tail->next = w;
+	else
+		q->head = w;
+	q->tail = w;
+}
+
+void waiter_unqueue(struct waiter *w)
+{
+	struct wqueue *q = w->q;
+
+	if (q == NULL)
+		return;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		q->head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		q->tail = w->prev;
+	w->q = NULL;
+	w->next = w->prev = NULL;
+}
+
+static void on_timeout(struct timer *t);
+
+struct waiter *waiter_new(enum wtype type, waiter_done_fn done, void *cookie)
+{
+	struct waiter *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->type = type;
+	w->done = done;
+	w->cookie = cookie;
+	timer_init(&w->timer, on_timeout);
+	return w;
+}
+
+static struct loop *waiter_loop(struct waiter *w)
+{
+	return w->h->sock ? &w->h->sock->st->loop : NULL;
+}
+
+/* Runs the callback and frees W: the one way every waiter ends. */
+void waiter_finish(struct waiter *w, ssize_t res)
+{
+	struct loop *l = waiter_loop(w);
+
+	waiter_unqueue(w);
+	if (l)
+		timer_cancel(l, &w->timer);
+	if (w->job) {
+		w->job->cancelled = true;	/* the resolver frees it */
+		w->job = NULL;
+	}
+	w->done(w, res);
+	free(w->buf);
+	free(w->cmds);
+	free(w);
+}
+
+/* Parks W on Q, with the socket's timeout if one is set. */
+void waiter_park(struct waiter *w, struct wqueue *q)
+{
+	struct sock *s = w->h->sock;
+
+	q_push(q, w);
+	if (s->opt_set[OPT_TIMEOUT] && s->opt_val[OPT_TIMEOUT] > 0 && !timer_armed(&w->timer))
+		timer_arm(&s->st->loop, &w->timer, (uint64_t)s->opt_val[OPT_TIMEOUT]);
+	sock_update_interest(s);
+}
+
+static void on_timeout(struct timer *t)
+{
+	struct waiter *w = (struct waiter *)((char *)t - offsetof(struct waiter, timer));
+	struct sock *s = w->h->sock;
+
+	if (s)
+		sock_set_err(s, w->type == W_READ ? "read" : w->type == W_WRITE ? "write" : "ctl",
+			     "timed out");
+	waiter_cancel(w, -ETIMEDOUT);
+}
+
+void waiter_cancel(struct waiter *w, int res)
+{
+	struct sock *s = w->h->sock;
+
+	/* A write that sent part of its data reports that part. */
+	if (w->type == W_WRITE && w->off > 0)
+		res = (int)w->off;
+	waiter_finish(w, res);
+	if (s)
+		sock_update_interest(s);
+}
+
+static void fail_queue(struct wqueue *q, int res)
+{
+	while (q->head)
+		waiter_finish(q->head, res);
+}
+
+void sock_fail_waiters(struct sock *s)
+{
+	/* Readers of a closed socket see its end; writers cannot go on. */
+	fail_queue(&s->readers, 0);
+	fail_queue(&s->writers, -EPIPE);
+	fail_queue(&s->ctls, -ECONNABORTED);
+	fail_queue(&s->lookups, -ECONNABORTED);
+}
+
+static void io_err(struct sock *s, const char *what, int err)
+{
+	if (err < 0 && err != -EAGAIN)
+		sock_set_err(s, what, strerror(-err));
+}
+
+/* --- reading --- */
+
+/* Serves the rest of a message that an earlier short read left behind. */
+static ssize_t read_remainder(struct handle *h, struct waiter *w)
+{
+	size_t n = h->rem_len < w->len ? h->rem_len : w->len;
+
+	memcpy(w->buf, h->rem + h->rem_off, n);
+	h->rem_off += n;
+	h->rem_len -= n;
+	if (h->rem_len == 0) {
+		free(h->rem);
+		h->rem = NULL;
+		h->rem_off = 0;
+		h->eom = true;
+	}
+	return (ssize_t)n;
+}
+
+/* The size of the next message, for kinds whose messages may exceed 64K. */
+static ssize_t next_message_size(struct sock *s)
+{
+	ssize_t n;
+
+	if (kind_info(s->kind)->inet)
+		return INET_MSG_MAX;
+	n = recv(s->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+/* Receives one whole message; what does not fit the read waits in H. */
+static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
+{
+	ssize_t size = next_message_size(s);
+	struct saddr from = { .len = sizeof(from.ss) };
+	char *dst;
+	ssize_t n;
+
+	if (size < 0)
+		return size;
+	dst = w->len >= (size_t)size ? w->buf : malloc(size ? (size_t)size : 1);
+	if (dst == NULL)
+		return -ENOMEM;
+	n = recvfrom(s->fd, dst, (size_t)size, MSG_DONTWAIT, (struct sockaddr *)&from.ss, &from.len);
+	if (n < 0) {
+		n = -errno;
+		goto out;
+	}
+	s->last_from = from;
+	s->ctr.rx_bytes += (uint64_t)n;
+	s->ctr.rx_msgs++;
+	if (dst != w->buf) {
+		size_t take = (size_t)n < w->len ? (size_t)n : w->len;
+		memcpy(w->buf, dst, take);
+		if ((size_t)n > take) {
+			h->rem = dst;
+			h->rem_off = take;
+			h->rem_len = (size_t)n - take;
+			return (ssize_t)take;
+		}
+	}
+	/* An empty message is its own end; any other owes a 0 next. */
+	h->eom = n > 0;
+out:
+	if (dst != w->buf)
+		free(dst);
+	return n;
+}
+
+static ssize_t try_read(struct waiter *w)
+{
+	struct handle *h = w->h;
+	struct sock *s = h->sock;
+	ssize_t n;
+
+	if (s == NULL)
+		return 0;
+	if (!kind_info(s->kind)->stream) {
+		if (h->rem_len)
+			return read_remainder(h, w);
+		if (h->eom) {
+			h->eom = false;
+			return 0;
+		}
+	}
+	if (s->fd < 0)
+		return -ENOTCONN;
+	if (!kind_info(s->kind)->stream)
+		return read_message(s, h, w);
+	n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	s->ctr.rx_bytes += (uint64_t)n;
+	return n;
+}
+
+bool sock_read(struct handle *h, struct waiter *w)
+{
+	struct sock *s = h->sock;
+	ssize_t n;
+
+	w->h = h;
+	if (w->buf == NULL && (w->buf = malloc(w->len ? w->len : 1)) == NULL) {
+		waiter_finish(w, -ENOMEM);
+		return false;
+	}
+	/* Someone already waits: keep arrival order, unless we may not wait. */
+	if (s && s->readers.head && !w->nonblock) {
+		waiter_park(w, &s->readers);
+		return true;
+	}
+	n = try_read(w);
+	if (n == -EAGAIN && !w->nonblock) {
+		waiter_park(w, &s->readers);
+		return true;
+	}
+	if (s)
+		io_err(s, "read", (int)n);
+	waiter_finish(w, n);
+	return false;
+}
+
+static void service_readers(struct sock *s)
+{
+	while (s->readers.head) {
+		struct waiter *w = s->readers.head;
+		ssize_t n = try_read(w);
+		if (n == -EAGAIN)
+			return;
+		io_err(s, "read", (int)n);
+		waiter_finish(w, n);
+	}
+}
+
+/* --- writing --- */
+
+/* Sends what W still holds; returns bytes sent now or a negative errno. */
+static ssize_t send_some(struct sock *s, const char *data, size_t len)
+{
+	const struct sockaddr *to = NULL;
+	socklen_t tolen = 0;
+	ssize_t n;
+
+	if (s->fd < 0)
+		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
+	if (s->has_dest && s->state != SS_CONNECTED) {
+		to = (const struct sockaddr *)&s->dest.ss;
+		tolen = s->dest.len;
+	}
+	n = sendto(s->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL, to, tolen);
+	if (n < 0)
+		return -errno;
+	s->ctr.tx_bytes += (uint64_t)n;
+	if (!kind_info(s->kind)->stream)
+		s->ctr.tx_msgs++;
+	return n;
+}
+
+/* Advances W; returns 1 when it is complete, 0 to wait, <0 on error. */
+static int write_step(struct sock *s, struct waiter *w, const char *data)
+{
+	bool stream = kind_info(s->kind)->stream;
+
+	while (w->off < w->len || (!stream && w->len == 0)) {
+		ssize_t n = send_some(s, data + w->off, w->len - w->off);
+		if (n < 0)
+			return (int)n;
+		if (!stream)
+			return 1;	/* one write, one message */
+		w->off += (size_t)n;
+	}
+	return 1;
+}
+
+bool sock_write(struct handle *h, struct waiter *w, const char *data, size_t len)
+{
+	struct sock *s = h->sock;
+	int r;
+
+	w->h = h;
+	w->len = len;
+	if (s == NULL) {
+		waiter_finish(w, -EPIPE);
+		return false;
+	}
+	r = s->writers.head ? -EAGAIN : write_step(s, w, data);
+	if (r == -EAGAIN && !w->nonblock) {
+		w->buf = malloc(len ? len : 1);
+		if (w->buf == NULL) {
+			waiter_finish(w, w->off ? (ssize_t)w->off : -ENOMEM);
+			return false;
+		}
+		memcpy(w->buf, data, len);
+		waiter_park(w, &s->writers);
+		return true;
+	}
+	io_err(s, "write", r);
+	if (r == 1)
+		waiter_finish(w, (ssize_t)(kind_info(s->kind)->stream ? w->off : len));
+	else
+		waiter_finish(w, w->off ? (ssize_t)w->off : r);
+	return false;
+}
+
+static void service_writers(struct sock *s)
+{
+	while (s->writers.head) {
+		struct waiter *w = s->writers.head;
+		int r = write_step(s, w, w->buf);
+		if (r == -EAGAIN)
+			return;
+		io_err(s, "write", r);
+		if (r == 1)
+			waiter_finish(w, (ssize_t)(kind_info(s->kind)->stream ? w->off : w->len));
+		else
+			waiter_finish(w, w->off ? (ssize_t)w->off : r);
+	}
+}
+
+/* --- poll --- */
+
+uint32_t sock_poll(struct handle *h, uint32_t events)
+{
+	struct sock *s = h->sock;
+	struct pollfd p;
+	uint32_t ready = 0;
+
+	if (s == NULL)
+		return EPOLLIN | EPOLLOUT | EPOLLHUP;
+	if (h->rem_len || h->eom)
+		ready |= EPOLLIN;
+	if (s->fd < 0) {
+		/* Nothing can arrive; a write fails at once, which counts. */
+		ready |= EPOLLOUT;
+	} else {
+		p = (struct pollfd){ .fd = s->fd, .events = POLLIN | POLLOUT };
+		if (poll(&p, 1, 0) == 1)
+			ready |= (uint32_t)p.revents;
+	}
+	if ((ready & (events | EPOLLERR | EPOLLHUP)) == 0 && h->poll_handle) {
+		h->poll_events = events;
+		sock_update_interest(s);
+	}
+	return ready;
+}
+
+static void notify_pollers(struct sock *s, uint32_t events)
+{
+	for (struct handle *h = s->handles; h; h = h->next)
+		if (h->poll_handle && (h->poll_events & events) && s->st->poll_notify)
+			s->st->poll_notify(h);
+}
+
+/* --- the loop's entry point --- */
+
+void sock_on_event(void *arg, uint32_t events)
+{
+	struct sock *s = arg;
+
+	if ((events & EPOLLOUT) && s->ctls.head && ctl_service(s))
+		return;		/* a ctl command closed the socket */
+	if (events & EPOLLOUT)
+		service_writers(s);
+	if (events & EPOLLIN)
+		service_readers(s);
+	notify_pollers(s, events);
+	sock_update_interest(s);
+}

@@ -1,0 +1,65 @@
+/*
+ * Operations on a socket that may have to wait: reading and writing data,
+ * and ctl writes (connect, name lookups).  Each takes a waiter and either
+ * finishes at once or parks it on the socket until the event loop can
+ * finish it.  Either way w->done runs exactly once, after which the waiter
+ * is freed by the stack.
+ */
+#ifndef SOCKFS_IO_H
+#define SOCKFS_IO_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "ctl.h"
+#include "sock.h"
+
+enum wtype { W_READ, W_WRITE, W_CTL };
+
+struct waiter;
+/* RES: bytes (read: in w->buf), or a negative errno. */
+typedef void (*waiter_done_fn)(struct waiter *w, ssize_t res);
+
+struct waiter {
+	struct waiter *next, *prev;
+	struct wqueue *q;		/* the queue it waits on, or NULL */
+	enum wtype type;
+	struct handle *h;
+	struct caller who;
+	bool nonblock;
+	size_t len;			/* read: room; write and ctl: bytes written */
+	char *buf;			/* read: result; write: copy of the data */
+	size_t off;			/* write: bytes already sent */
+	/* ctl */
+	struct ctl_cmd *cmds;
+	int ncmds, cur;
+	struct saddr addrs[RESOLVE_MAX];
+	int naddrs, attempt;
+	struct resolve_job *job;
+	int last_err;
+	struct timer timer;
+	waiter_done_fn done;
+	void *cookie;
+};
+
+struct waiter *waiter_new(enum wtype type, waiter_done_fn done, void *cookie);
+/* Ends a parked waiter early with RES (-EINTR for an interrupt). */
+void waiter_cancel(struct waiter *w, int res);
+
+/* Each returns true when W was parked (and is still alive), false when
+ * w->done has already run. */
+bool sock_read(struct handle *h, struct waiter *w);
+bool sock_write(struct handle *h, struct waiter *w, const char *data, size_t len);
+bool sock_ctl(struct handle *h, struct waiter *w, const char *text, size_t len);
+
+/* What H is ready for now (EPOLLIN/EPOLLOUT/...).  When nothing asked for
+ * is ready and h->poll_handle is set, the socket is watched and the stack's
+ * poll_notify runs once it may be. */
+uint32_t sock_poll(struct handle *h, uint32_t events);
+
+/* Fails every waiter on S (the socket is closing). */
+void sock_fail_waiters(struct sock *s);
+/* The loop's callback for socket descriptors. */
+void sock_on_event(void *arg, uint32_t events);
+
+#endif

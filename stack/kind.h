@@ -1,0 +1,32 @@
+/* The kinds of socket sockfs offers, one folder each. */
+#ifndef SOCKFS_KIND_H
+#define SOCKFS_KIND_H
+
+#include <stdbool.h>
+
+enum kind {
+	KIND_TCP,
+	KIND_UDP,
+	KIND_UNIX,
+	KIND_UNIXGRAM,
+	KIND_UNIXPACKET,
+	KIND_ICMP,
+	KIND_RAW,
+	KIND_COUNT
+};
+
+struct kind_info {
+	const char *name;
+	int socktype;		/* SOCK_STREAM, SOCK_DGRAM, ... */
+	bool inet;		/* AF_INET/AF_INET6, chosen by the first address */
+	bool stream;		/* byte stream; otherwise one write is one message */
+	bool listens;		/* listen(2) and accept(2) make sense */
+	bool pairs;		/* socketpair(2) makes sense */
+	bool has_port;		/* addresses carry a port */
+};
+
+const struct kind_info *kind_info(enum kind k);
+/* Returns the kind called NAME, or -1. */
+int kind_by_name(const char *name);
+
+#endif

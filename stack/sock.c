@@ -1,0 +1,407 @@
+#include "sock.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "io.h"
+
+#define INITIAL_BUCKETS 256
+
+/* --- the table: two hashes (by id, by kind+name) and a list per kind --- */
+
+static size_t hash_id(uint64_t id, size_t size)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & (size - 1);
+}
+
+static size_t hash_name(enum kind k, const char *name, size_t size)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)k;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (size_t)h & (size - 1);
+}
+
+static void table_link(struct stack *st, struct sock *s)
+{
+	size_t i = hash_id(s->id, st->tab_size);
+	size_t j = hash_name(s->kind, s->name, st->tab_size);
+
+	s->id_next = st->id_tab[i];
+	st->id_tab[i] = s;
+	s->name_next = st->name_tab[j];
+	st->name_tab[j] = s;
+}
+
+static int table_grow(struct stack *st)
+{
+	size_t size = st->tab_size ? st->tab_size * 2 : INITIAL_BUCKETS;
+	struct sock **ids = calloc(size, sizeof(*ids));
+	struct sock **names = calloc(size, sizeof(*names));
+
+	if (ids == NULL || names == NULL) {
+		free(ids);
+		free(names);
+		return -ENOMEM;
+	}
+	free(st->id_tab);
+	free(st->name_tab);
+	st->id_tab = ids;
+	st->name_tab = names;
+	st->tab_size = size;
+	/* Every socket is on exactly one kind list: relink from there. */
+	for (int k = 0; k < KIND_COUNT; k++)
+		for (struct sock *s = st->kind_head[k]; s; s = s->knext)
+			table_link(st, s);
+	return 0;
+}
+
+static void unlink_chain(struct sock **slot, struct sock *s, size_t link_off)
+{
+	while (*slot) {
+		struct sock **next = (struct sock **)((char *)*slot + link_off);
+		if (*slot == s) {
+			*slot = *next;
+			return;
+		}
+		slot = next;
+	}
+}
+
+static void table_unlink(struct stack *st, struct sock *s)
+{
+	unlink_chain(&st->id_tab[hash_id(s->id, st->tab_size)], s,
+		     offsetof(struct sock, id_next));
+	unlink_chain(&st->name_tab[hash_name(s->kind, s->name, st->tab_size)], s,
+		     offsetof(struct sock, name_next));
+	if (s->kprev)
+		s->kprev->knext = s->knext;
+	else
+		st->kind_head[s->kind] = s->knext;
+	if (s->knext)
+		s->knext->kprev = s->kprev;
+	else
+		st->kind_tail[s->kind] = s->kprev;
+}
+
+struct sock *sock_by_id(struct stack *st, uint64_t id)
+{
+	for (struct sock *s = st->id_tab[hash_id(id, st->tab_size)]; s; s = s->id_next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+struct sock *sock_by_name(struct stack *st, enum kind k, const char *name)
+{
+	for (struct sock *s = st->name_tab[hash_name(k, name, st->tab_size)]; s; s = s->name_next)
+		if (s->kind == k && strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+struct sock *sock_next_of_kind(struct stack *st, enum kind k, uint64_t after)
+{
+	struct sock *s = st->kind_head[k];
+
+	while (s && s->id <= after)
+		s = s->knext;
+	return s;
+}
+
+int stack_init(struct stack *st)
+{
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	st->next_id = 1;
+	if ((err = loop_init(&st->loop)) != 0)
+		return err;
+	if ((err = table_grow(st)) != 0)
+		goto fail_loop;
+	if ((err = resolver_init(&st->resolver, &st->loop)) != 0)
+		goto fail_table;
+	return 0;
+fail_table:
+	free(st->id_tab);
+	free(st->name_tab);
+fail_loop:
+	loop_fini(&st->loop);
+	return err;
+}
+
+void stack_fini(struct stack *st)
+{
+	for (int k = 0; k < KIND_COUNT; k++)
+		while (st->kind_head[k])
+			sock_close(st->kind_head[k]);
+	resolver_fini(&st->resolver);
+	free(st->id_tab);
+	free(st->name_tab);
+	loop_fini(&st->loop);
+}
+
+/* --- creating and closing --- */
+
+/* Names are one path component a shell can type without quoting. */
+static int valid_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > SOCK_NAME_MAX || name[0] == '.' || name[0] == '-')
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-:@+", *p))
+			return 0;
+	/* The kind folder's own files. */
+	return strcmp(name, "clone") != 0 && strcmp(name, "pair") != 0;
+}
+
+static int new_fd(struct sock *s, int family)
+{
+	const struct kind_info *ki = kind_info(s->kind);
+	int proto = 0;
+	int fd;
+
+	if (s->kind == KIND_ICMP)
+		proto = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	else if (s->kind == KIND_RAW)
+		proto = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	fd = socket(family, ki->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+/* Options given before the socket existed; those that have no meaning for
+ * the family chosen (v6only on IPv4) are skipped, any other failure fails. */
+static int apply_saved_options(struct sock *s)
+{
+	for (int i = 0; i < OPT_COUNT; i++) {
+		int err;
+		if (!s->opt_set[i] || i == OPT_TIMEOUT)
+			continue;
+		err = opt_apply(i, s->fd, s->family, s->opt_val[i]);
+		if (err == -ENOPROTOOPT)
+			continue;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int sock_ensure_fd(struct sock *s, int family)
+{
+	int fd, err;
+
+	if (family == 0)
+		family = s->fd >= 0 ? s->family : kind_info(s->kind)->inet ? AF_INET : AF_UNIX;
+	if (s->fd >= 0) {
+		if (family == s->family)
+			return 0;
+		/* A socket nobody has bound or connected may change family. */
+		if (s->state != SS_OPEN)
+			return -EAFNOSUPPORT;
+		loop_unwatch(&s->st->loop, &s->watch);
+		close(s->fd);
+		s->fd = -1;
+	}
+	fd = new_fd(s, family);
+	if (fd < 0)
+		return fd;
+	s->fd = fd;
+	s->family = family;
+	s->state = SS_OPEN;
+	loop_watch_init(&s->watch, fd, sock_on_event, s);
+	err = apply_saved_options(s);
+	if (err) {
+		close(fd);
+		s->fd = -1;
+		s->state = SS_NEW;
+	}
+	return err;
+}
+
+int sock_create(struct stack *st, enum kind k, const char *name,
+		const struct caller *who, struct sock **out)
+{
+	struct sock *s;
+	int err;
+
+	if (name && !valid_name(name))
+		return -EINVAL;
+	if (name && sock_by_name(st, k, name))
+		return -EEXIST;
+	if (st->nsocks + 1 > st->tab_size && (err = table_grow(st)) != 0)
+		return err;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->st = st;
+	s->kind = k;
+	s->fd = -1;
+	s->uid = who->uid;
+	s->gid = who->gid;
+	clock_gettime(CLOCK_REALTIME, &s->ctime);
+	s->id = st->next_id++;
+	if (name)
+		snprintf(s->name, sizeof(s->name), "%s", name);
+	else {
+		/* clone: the id, unless somebody took that name with mkdir. */
+		do
+			snprintf(s->name, sizeof(s->name), "%llu", (unsigned long long)s->id);
+		while (sock_by_name(st, k, s->name) && (s->id = st->next_id++));
+	}
+	/* Unix kinds know their family now: make the socket, so a failure
+	 * (EMFILE) is reported by the mkdir or clone that asked. */
+	if (!kind_info(k)->inet && (err = sock_ensure_fd(s, AF_UNIX)) != 0) {
+		free(s);
+		return err;
+	}
+	s->kprev = st->kind_tail[k];
+	if (s->kprev)
+		s->kprev->knext = s;
+	else
+		st->kind_head[k] = s;
+	st->kind_tail[k] = s;
+	table_link(st, s);
+	st->nsocks++;
+	*out = s;
+	return 0;
+}
+
+void sock_close(struct sock *s)
+{
+	struct stack *st = s->st;
+
+	table_unlink(st, s);
+	st->nsocks--;
+	sock_fail_waiters(s);
+	while (s->handles) {
+		struct handle *h = s->handles;
+		s->handles = h->next;
+		h->next = h->prev = NULL;
+		h->sock = NULL;
+		/* A poller must hear that this file will never block again. */
+		if (h->poll_handle && st->poll_notify)
+			st->poll_notify(h);
+	}
+	if (s->fd >= 0) {
+		loop_unwatch(&st->loop, &s->watch);
+		close(s->fd);
+	}
+	free(s);
+}
+
+void sock_set_err(struct sock *s, const char *what, const char *reason)
+{
+	snprintf(s->err, sizeof(s->err), "%s: %s", what, reason);
+}
+
+/* --- addresses and summaries --- */
+
+int sock_local_text(struct sock *s, char *buf, size_t size)
+{
+	struct saddr a = { .len = sizeof(a.ss) };
+
+	buf[0] = '\0';
+	if (s->fd < 0)
+		return 0;
+	if (getsockname(s->fd, (struct sockaddr *)&a.ss, &a.len) < 0)
+		return -errno;
+	addr_format((struct sockaddr *)&a.ss, a.len, buf, size);
+	return 0;
+}
+
+int sock_peer_text(struct sock *s, char *buf, size_t size)
+{
+	struct saddr a = { .len = sizeof(a.ss) };
+
+	buf[0] = '\0';
+	if (s->fd < 0)
+		return -ENOTCONN;
+	if (getpeername(s->fd, (struct sockaddr *)&a.ss, &a.len) < 0)
+		return -errno;
+	addr_format((struct sockaddr *)&a.ss, a.len, buf, size);
+	return 0;
+}
+
+const char *sock_state_name(enum sock_state st)
+{
+	static const char *names[] = { "new", "open", "bound", "connecting",
+				       "connected", "listening" };
+	return names[st];
+}
+
+size_t sock_summary(struct sock *s, char *buf, size_t size)
+{
+	char local[ADDR_TEXT_MAX], peer[ADDR_TEXT_MAX];
+
+	if (sock_local_text(s, local, sizeof(local)) < 0 || !local[0])
+		strcpy(local, "-");
+	if (sock_peer_text(s, peer, sizeof(peer)) < 0 || !peer[0])
+		strcpy(peer, "-");
+	return (size_t)snprintf(buf, size, "%s %s %s %s %s\n", kind_info(s->kind)->name,
+				s->name, sock_state_name(s->state), local, peer);
+}
+
+/* --- handles --- */
+
+struct handle *handle_open(struct sock *s, int file)
+{
+	struct handle *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	h->sock = s;
+	h->file = file;
+	h->next = s->handles;
+	if (s->handles)
+		s->handles->prev = h;
+	s->handles = h;
+	return h;
+}
+
+void handle_close(struct handle *h)
+{
+	struct sock *s = h->sock;
+
+	if (s) {
+		if (h->prev)
+			h->prev->next = h->next;
+		else
+			s->handles = h->next;
+		if (h->next)
+			h->next->prev = h->prev;
+		h->poll_handle = NULL;
+		sock_update_interest(s);
+	}
+	free(h->rem);
+	free(h->snap);
+	free(h);
+}
+
+void sock_update_interest(struct sock *s)
+{
+	uint32_t ev = 0;
+
+	if (s->fd < 0)
+		return;
+	if (s->readers.head)
+		ev |= EPOLLIN;
+	if (s->writers.head || s->ctls.head)
+		ev |= EPOLLOUT;
+	for (struct handle *h = s->handles; h; h = h->next)
+		if (h->poll_handle)
+			ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
+	loop_set(&s->st->loop, &s->watch, ev);
+}

@@ -1,0 +1,156 @@
+/*
+ * Socket objects and the table that holds them.  A socket is created by
+ * name (mkdir, clone) before the kernel socket exists: the address family
+ * is only known from the first address given, and options set before then
+ * are applied when the kernel socket is made.
+ */
+#ifndef SOCKFS_SOCK_H
+#define SOCKFS_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "addr.h"
+#include "kind.h"
+#include "loop.h"
+#include "option.h"
+#include "resolve.h"
+
+#define SOCK_NAME_MAX 64
+#define SOCK_ERR_MAX 256
+
+struct sock;
+struct waiter;
+
+/* Who asked: the FUSE request's caller, or the test acting as one. */
+struct caller {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+};
+
+/* An open file on a socket (one per open(2) of data, ctl, ...). */
+struct handle {
+	struct sock *sock;		/* NULL once the socket is closed */
+	struct handle *next, *prev;	/* in sock->handles */
+	int file;			/* which file; the fs layer's business */
+	/* Message kinds: the rest of a message a short read left, and
+	 * whether the next read owes the caller an end-of-message 0. */
+	char *rem;
+	size_t rem_off, rem_len;
+	bool eom;
+	/* Text files: the contents as of the first read, served in order. */
+	char *snap;
+	size_t snap_len, snap_off;
+	bool snapped;
+	/* Poll: a handle the fs layer wants told about, and for what. */
+	void *poll_handle;
+	uint32_t poll_events;
+};
+
+struct wqueue {
+	struct waiter *head, *tail;
+};
+
+enum sock_state {
+	SS_NEW,			/* no kernel socket yet */
+	SS_OPEN,		/* kernel socket, neither bound nor connected */
+	SS_BOUND,
+	SS_CONNECTING,
+	SS_CONNECTED,
+	SS_LISTENING,
+};
+
+struct counters {
+	uint64_t rx_bytes, tx_bytes, rx_msgs, tx_msgs;
+};
+
+struct sock {
+	struct stack *st;
+	uint64_t id;
+	enum kind kind;
+	char name[SOCK_NAME_MAX + 1];
+	uid_t uid;
+	gid_t gid;
+	struct timespec ctime;
+
+	int fd;			/* -1 until the kernel socket exists */
+	int family;
+	enum sock_state state;
+	bool bound;		/* bind given: what a failed connect falls back to */
+	bool shut_rd, shut_wr;
+	bool has_dest;		/* `to` given */
+	struct saddr dest;
+
+	bool opt_set[OPT_COUNT];
+	long long opt_val[OPT_COUNT];
+
+	char err[SOCK_ERR_MAX];
+	struct counters ctr;
+	struct saddr last_from;	/* source of the last message read */
+
+	struct loop_watch watch;
+	/* Waiting: readers and writers of data, ctl writes waiting for a
+	 * connect to finish (ctls) or for a host name (lookups). */
+	struct wqueue readers, writers, ctls, lookups;
+	struct handle *handles;
+
+	struct sock *id_next, *name_next;	/* hash chains */
+	struct sock *knext, *kprev;		/* per kind, in id order */
+};
+
+/* Called when a polled handle may have become ready. */
+typedef void (*poll_notify_fn)(struct handle *h);
+
+struct stack {
+	struct loop loop;
+	struct resolver resolver;
+	uint64_t next_id;
+	size_t nsocks;
+	struct sock **id_tab, **name_tab;
+	size_t tab_size;			/* buckets, a power of two */
+	struct sock *kind_head[KIND_COUNT], *kind_tail[KIND_COUNT];
+	poll_notify_fn poll_notify;
+};
+
+int stack_init(struct stack *st);
+/* Closes every socket, failing whatever still waits. */
+void stack_fini(struct stack *st);
+
+/*
+ * Creates a socket of kind K called NAME (NULL: a fresh number, as clone
+ * does).  Returns 0 with *out, or -EEXIST, -EINVAL (bad name), -EMFILE, ...
+ */
+int sock_create(struct stack *st, enum kind k, const char *name,
+		const struct caller *who, struct sock **out);
+void sock_close(struct sock *s);
+
+struct sock *sock_by_id(struct stack *st, uint64_t id);
+struct sock *sock_by_name(struct stack *st, enum kind k, const char *name);
+/* The first socket of kind K with id > AFTER, for directory listings. */
+struct sock *sock_next_of_kind(struct stack *st, enum kind k, uint64_t after);
+
+/* Records the last error as "WHAT: REASON" for the err file. */
+void sock_set_err(struct sock *s, const char *what, const char *reason);
+
+/* Makes sure the kernel socket exists, in FAMILY (0: the kind's default). */
+int sock_ensure_fd(struct sock *s, int family);
+
+/* The socket's addresses as text; -ENOTCONN etc. when there is none. */
+int sock_local_text(struct sock *s, char *buf, size_t size);
+int sock_peer_text(struct sock *s, char *buf, size_t size);
+/* One line describing the socket, for reading ctl. */
+size_t sock_summary(struct sock *s, char *buf, size_t size);
+const char *sock_state_name(enum sock_state st);
+
+/* Handles */
+struct handle *handle_open(struct sock *s, int file);
+void handle_close(struct handle *h);
+
+/* Recomputes what epoll should watch for S (after waiters or polls change). */
+void sock_update_interest(struct sock *s);
+
+#endif

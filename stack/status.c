@@ -1,0 +1,90 @@
+#include "status.h"
+
+#include <sys/socket.h>
+
+static const char *family_name(int family)
+{
+	switch (family) {
+	case AF_INET: return "inet";
+	case AF_INET6: return "inet6";
+	case AF_UNIX: return "unix";
+	default: return NULL;
+	}
+}
+
+static json_t *addr_or_null(const char *text)
+{
+	return text[0] ? json_string(text) : json_null();
+}
+
+static json_t *options_json(struct sock *s)
+{
+	json_t *o = json_object();
+	char buf[32];
+
+	for (int i = 0; i < OPT_COUNT; i++) {
+		if (!s->opt_set[i])
+			continue;
+		if (opt_info(i)->type == OPT_BOOL || opt_info(i)->type == OPT_INT)
+			json_object_set_new(o, opt_info(i)->name, json_integer(s->opt_val[i]));
+		else {
+			opt_format(i, s->opt_val[i], buf, sizeof(buf));
+			json_object_set_new(o, opt_info(i)->name, json_string(buf));
+		}
+	}
+	return o;
+}
+
+static json_t *counters_json(struct sock *s)
+{
+	return json_pack("{s:I,s:I,s:I,s:I}",
+			 "rx_bytes", (json_int_t)s->ctr.rx_bytes,
+			 "tx_bytes", (json_int_t)s->ctr.tx_bytes,
+			 "rx_msgs", (json_int_t)s->ctr.rx_msgs,
+			 "tx_msgs", (json_int_t)s->ctr.tx_msgs);
+}
+
+json_t *sock_status_json(struct sock *s)
+{
+	char local[ADDR_TEXT_MAX], peer[ADDR_TEXT_MAX], dest[ADDR_TEXT_MAX] = "";
+	const char *fam = s->fd >= 0 ? family_name(s->family) : NULL;
+	json_t *o;
+
+	if (sock_local_text(s, local, sizeof(local)) < 0)
+		local[0] = '\0';
+	if (sock_peer_text(s, peer, sizeof(peer)) < 0)
+		peer[0] = '\0';
+	if (s->has_dest)
+		addr_format((struct sockaddr *)&s->dest.ss, s->dest.len, dest, sizeof(dest));
+	o = json_object();
+	json_object_set_new(o, "name", json_string(s->name));
+	json_object_set_new(o, "kind", json_string(kind_info(s->kind)->name));
+	json_object_set_new(o, "family", fam ? json_string(fam) : json_null());
+	json_object_set_new(o, "state", json_string(sock_state_name(s->state)));
+	json_object_set_new(o, "local", addr_or_null(local));
+	json_object_set_new(o, "peer", addr_or_null(peer));
+	json_object_set_new(o, "destination", addr_or_null(dest));
+	json_object_set_new(o, "shutdown", json_pack("{s:b,s:b}", "rd", s->shut_rd, "wr", s->shut_wr));
+	json_object_set_new(o, "options", options_json(s));
+	json_object_set_new(o, "counters", counters_json(s));
+	json_object_set_new(o, "error", json_string(s->err));
+	json_object_set_new(o, "uid", json_integer(s->uid));
+	json_object_set_new(o, "gid", json_integer(s->gid));
+	return o;
+}
+
+bool sock_visible_to(const struct sock *s, const struct caller *who)
+{
+	return who->uid == 0 || who->uid == s->uid;
+}
+
+json_t *stack_sockets_json(struct stack *st, const struct caller *who)
+{
+	json_t *a = json_array();
+
+	for (int k = 0; k < KIND_COUNT; k++)
+		for (struct sock *s = st->kind_head[k]; s; s = s->knext)
+			if (sock_visible_to(s, who))
+				json_array_append_new(a, sock_status_json(s));
+	return a;
+}
