@@ -1,0 +1,129 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "addr.h"
+#include "suites.h"
+
+static struct saddr a;
+static struct hostport hp;
+static const char *why;
+
+static const char *roundtrip(enum kind k, const char *text)
+{
+	static char buf[ADDR_TEXT_MAX];
+
+	ck_assert_int_eq(addr_parse(k, text, &a, &hp, &why), ADDR_NUMERIC);
+	addr_format((struct sockaddr *)&a.ss, a.len, buf, sizeof(buf));
+	return buf;
+}
+
+START_TEST(ipv4)
+{
+	ck_assert_str_eq(roundtrip(KIND_UDP, "127.0.0.1:80"), "127.0.0.1:80");
+	ck_assert_int_eq(a.ss.ss_family, AF_INET);
+	ck_assert_str_eq(roundtrip(KIND_TCP, "*:8080"), "0.0.0.0:8080");
+	ck_assert_str_eq(roundtrip(KIND_TCP, "10.1.2.3:65535"), "10.1.2.3:65535");
+}
+END_TEST
+
+START_TEST(ipv6)
+{
+	ck_assert_str_eq(roundtrip(KIND_TCP, "[::1]:80"), "[::1]:80");
+	ck_assert_int_eq(a.ss.ss_family, AF_INET6);
+	ck_assert_str_eq(roundtrip(KIND_UDP, "[::]:0"), "[::]:0");
+	ck_assert_str_eq(roundtrip(KIND_UDP, "[fe80::1%lo]:5"), "[fe80::1%lo]:5");
+}
+END_TEST
+
+START_TEST(no_port_kinds)
+{
+	ck_assert_str_eq(roundtrip(KIND_ICMP, "127.0.0.1"), "127.0.0.1:0");
+	ck_assert_str_eq(roundtrip(KIND_ICMP, "::1"), "[::1]:0");
+	ck_assert_str_eq(roundtrip(KIND_RAW, "[::1]"), "[::1]:0");
+}
+END_TEST
+
+START_TEST(host_names)
+{
+	ck_assert_int_eq(addr_parse(KIND_TCP, "localhost:80", &a, &hp, &why), ADDR_NAME);
+	ck_assert_str_eq(hp.host, "localhost");
+	ck_assert_uint_eq(hp.port, 80);
+	ck_assert_int_eq(addr_parse(KIND_UDP, "my-host.example:53", &a, &hp, &why), ADDR_NAME);
+	ck_assert_str_eq(hp.host, "my-host.example");
+}
+END_TEST
+
+START_TEST(inet_errors)
+{
+	const char *bad[] = { "", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+			      "127.0.0.1:-1", "127.0.0.1:8x", "[::1", "[::1]x",
+			      "::1:80", "bad host:1", "-x:1", "[nothost]:1", "a/b:1" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		ck_assert_msg(addr_parse(KIND_TCP, bad[i], &a, &hp, &why) == -EINVAL,
+			      "accepted '%s'", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+}
+END_TEST
+
+START_TEST(unix_paths)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&a.ss;
+
+	ck_assert_str_eq(roundtrip(KIND_UNIX, "/tmp/x.sock"), "/tmp/x.sock");
+	ck_assert_str_eq(sun->sun_path, "/tmp/x.sock");
+	ck_assert_str_eq(roundtrip(KIND_UNIXGRAM, "@abs"), "@abs");
+	ck_assert_int_eq(sun->sun_path[0], '\0');
+	ck_assert_int_eq(a.len, offsetof(struct sockaddr_un, sun_path) + 4);
+}
+END_TEST
+
+START_TEST(unix_errors)
+{
+	char longpath[200];
+
+	memset(longpath, 'a', sizeof(longpath));
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	ck_assert_int_eq(addr_parse(KIND_UNIX, "relative/path", &a, &hp, &why), -EINVAL);
+	ck_assert_int_eq(addr_parse(KIND_UNIX, "@", &a, &hp, &why), -EINVAL);
+	ck_assert_int_eq(addr_parse(KIND_UNIX, longpath, &a, &hp, &why), -EINVAL);
+	longpath[0] = '@';
+	ck_assert_int_eq(addr_parse(KIND_UNIX, longpath, &a, &hp, &why), -EINVAL);
+}
+END_TEST
+
+START_TEST(format_abstract_escapes)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char buf[64];
+
+	memcpy(sun.sun_path, "\0a\001b", 4);
+	addr_format((struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path) + 4, buf,
+		    sizeof(buf));
+	ck_assert_str_eq(buf, "@a\\x01b");
+	addr_format((struct sockaddr *)&sun, sizeof(sa_family_t), buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+Suite *addr_suite(void)
+{
+	Suite *s = suite_create("addr");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, ipv4);
+	tcase_add_test(tc, ipv6);
+	tcase_add_test(tc, no_port_kinds);
+	tcase_add_test(tc, host_names);
+	tcase_add_test(tc, inet_errors);
+	tcase_add_test(tc, unix_paths);
+	tcase_add_test(tc, unix_errors);
+	tcase_add_test(tc, format_abstract_escapes);
+	suite_add_tcase(s, tc);
+	return s;
+}

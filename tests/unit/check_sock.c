@@ -1,0 +1,491 @@
+/* The socket state machine on real loopback sockets, without FUSE: the
+ * test plays the fs layer, driving the loop until each waiter is done. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "sock.h"
+#include "status.h"
+#include "suites.h"
+
+static struct stack st;
+static const struct caller root = { 0, 0, 1 };
+
+struct result {
+	bool done;
+	ssize_t res;
+	char data[70000];
+};
+
+static void setup(void)
+{
+	ck_assert_int_eq(stack_init(&st), 0);
+}
+
+static void teardown(void)
+{
+	stack_fini(&st);
+}
+
+static void on_done(struct waiter *w, ssize_t res)
+{
+	struct result *r = w->cookie;
+
+	r->done = true;
+	r->res = res;
+	if (w->type == W_READ && res > 0)
+		memcpy(r->data, w->buf, (size_t)res);
+}
+
+static ssize_t wait_for(struct result *r)
+{
+	uint64_t start = loop_now_ms();
+
+	while (!r->done && loop_now_ms() - start < 3000)
+		loop_once(&st.loop, 20);
+	ck_assert_msg(r->done, "operation never finished");
+	return r->res;
+}
+
+static ssize_t ctl(struct handle *h, const char *text)
+{
+	struct result r = { 0 };
+
+	sock_ctl(h, waiter_new(W_CTL, on_done, &r), text, strlen(text));
+	return wait_for(&r);
+}
+
+static ssize_t put(struct handle *h, const char *data)
+{
+	struct result r = { 0 };
+
+	sock_write(h, waiter_new(W_WRITE, on_done, &r), data, strlen(data));
+	return wait_for(&r);
+}
+
+/* Starts a read of up to LEN bytes; returns true when it had to wait. */
+static bool start_read(struct handle *h, size_t len, bool nonblock, struct result *r)
+{
+	struct waiter *w = waiter_new(W_READ, on_done, r);
+
+	memset(r, 0, sizeof(*r));
+	w->len = len;
+	w->nonblock = nonblock;
+	return sock_read(h, w);
+}
+
+static ssize_t get(struct handle *h, size_t len, struct result *r)
+{
+	start_read(h, len, false, r);
+	return wait_for(r);
+}
+
+static struct handle *new_sock(enum kind k, const char *name)
+{
+	struct sock *s;
+
+	ck_assert_int_eq(sock_create(&st, k, name, &root, &s), 0);
+	return handle_open(s, 0);
+}
+
+/* A kernel socket of the test's own, bound to 127.0.0.1 on a free port. */
+static int peer_socket(int type, unsigned *port)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(in);
+	int fd = socket(AF_INET, type, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&in, sizeof(in)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&in, &len), 0);
+	*port = ntohs(in.sin_port);
+	return fd;
+}
+
+static unsigned closed_port(int type)
+{
+	unsigned port;
+	close(peer_socket(type, &port));
+	return port;
+}
+
+static void send_to_port(int fd, unsigned port, const char *msg)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	ck_assert_int_eq(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&in, sizeof(in)),
+			 (ssize_t)strlen(msg));
+}
+
+static unsigned local_port(struct sock *s)
+{
+	char text[ADDR_TEXT_MAX];
+
+	ck_assert_int_eq(sock_local_text(s, text, sizeof(text)), 0);
+	return (unsigned)atoi(strrchr(text, ':') + 1);
+}
+
+START_TEST(udp_to_sends_with_sendto_and_autobinds)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	unsigned port;
+	int peer = peer_socket(SOCK_DGRAM, &port);
+	char cmd[64], buf[64], text[ADDR_TEXT_MAX];
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+
+	snprintf(cmd, sizeof(cmd), "to 127.0.0.1:%u\n", port);
+	ck_assert_int_eq(ctl(h, cmd), (ssize_t)strlen(cmd));
+	ck_assert_int_eq(put(h, "aaaaa\n"), 6);
+	ck_assert_int_eq(recvfrom(peer, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen), 6);
+	ck_assert_uint_ne(local_port(h->sock), 0);
+	ck_assert_uint_eq(ntohs(from.sin_port), local_port(h->sock));
+	ck_assert_int_eq(sock_peer_text(h->sock, text, sizeof(text)), -ENOTCONN);
+	close(peer);
+}
+END_TEST
+
+START_TEST(udp_peer_follows_connect_and_disconnect)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	unsigned port;
+	int peer = peer_socket(SOCK_DGRAM, &port);
+	char cmd[64], text[ADDR_TEXT_MAX], want[64];
+
+	ck_assert_int_eq(sock_peer_text(h->sock, text, sizeof(text)), -ENOTCONN);
+	snprintf(cmd, sizeof(cmd), "connect 127.0.0.1:%u", port);
+	ck_assert_int_ge(ctl(h, cmd), 0);
+	ck_assert_int_eq(sock_peer_text(h->sock, text, sizeof(text)), 0);
+	snprintf(want, sizeof(want), "127.0.0.1:%u", port);
+	ck_assert_str_eq(text, want);
+	ck_assert_int_eq(h->sock->state, SS_CONNECTED);
+	ck_assert_int_ge(ctl(h, "disconnect"), 0);
+	ck_assert_int_eq(sock_peer_text(h->sock, text, sizeof(text)), -ENOTCONN);
+	close(peer);
+}
+END_TEST
+
+START_TEST(udp_connected_to_closed_port_reports_refused)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	struct result r;
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "connect 127.0.0.1:%u", closed_port(SOCK_DGRAM));
+	ck_assert_int_ge(ctl(h, cmd), 0);
+	ck_assert_int_eq(put(h, "x"), 1);
+	ck_assert_int_eq(get(h, 100, &r), -ECONNREFUSED);
+	ck_assert_ptr_nonnull(strstr(h->sock->err, "refused"));
+}
+END_TEST
+
+START_TEST(messages_keep_boundaries)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	unsigned port, dummy;
+	int peer = peer_socket(SOCK_DGRAM, &dummy);
+	struct result r;
+
+	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);
+	port = local_port(h->sock);
+	send_to_port(peer, port, "hello world");
+	send_to_port(peer, port, "x");
+	ck_assert_int_eq(get(h, 5, &r), 5);
+	ck_assert_int_eq(memcmp(r.data, "hello", 5), 0);
+	ck_assert_int_eq(get(h, 100, &r), 6);
+	ck_assert_int_eq(memcmp(r.data, " world", 6), 0);
+	ck_assert_int_eq(get(h, 100, &r), 0);	/* end of message */
+	ck_assert_int_eq(get(h, 100, &r), 1);
+	ck_assert_int_eq(r.data[0], 'x');
+	ck_assert_int_eq(get(h, 100, &r), 0);
+	ck_assert_int_eq(h->sock->ctr.rx_msgs, 2);
+	close(peer);
+}
+END_TEST
+
+START_TEST(tcp_refused_connect_fails_with_errno)
+{
+	struct handle *h = new_sock(KIND_TCP, NULL);
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "connect 127.0.0.1:%u", closed_port(SOCK_STREAM));
+	ck_assert_int_eq(ctl(h, cmd), -ECONNREFUSED);
+	ck_assert_ptr_nonnull(strstr(h->sock->err, "Connection refused"));
+	ck_assert_int_ne(h->sock->state, SS_CONNECTING);
+}
+END_TEST
+
+START_TEST(tcp_streams_both_ways_to_eof)
+{
+	struct handle *h = new_sock(KIND_TCP, NULL);
+	unsigned port;
+	int lfd = peer_socket(SOCK_STREAM, &port), c;
+	char cmd[64], buf[16];
+	struct result r;
+
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	snprintf(cmd, sizeof(cmd), "set nodelay 1\nconnect 127.0.0.1:%u\n", port);
+	ck_assert_int_eq(ctl(h, cmd), (ssize_t)strlen(cmd));
+	ck_assert_int_eq(h->sock->state, SS_CONNECTED);
+	c = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(c, 0);
+	ck_assert_int_eq(put(h, "abc"), 3);
+	ck_assert_int_eq(recv(c, buf, sizeof(buf), 0), 3);
+	ck_assert_int_eq(send(c, "xyz", 3, 0), 3);
+	shutdown(c, SHUT_WR);
+	ck_assert_int_eq(get(h, 100, &r), 3);
+	ck_assert_int_eq(memcmp(r.data, "xyz", 3), 0);
+	ck_assert_int_eq(get(h, 100, &r), 0);
+	close(c);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(bad_ctl_write_changes_nothing)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+
+	ck_assert_int_eq(ctl(h, "bind 127.0.0.1:0\nbogus 1\n"), -EINVAL);
+	ck_assert_int_eq(h->sock->state, SS_NEW);
+	ck_assert_int_eq(h->sock->fd, -1);
+	ck_assert_ptr_nonnull(strstr(h->sock->err, "unknown control request"));
+}
+END_TEST
+
+START_TEST(names_are_unique_and_checked)
+{
+	struct sock *s;
+
+	ck_assert_int_eq(sock_create(&st, KIND_TCP, "web", &root, &s), 0);
+	ck_assert_ptr_eq(sock_by_name(&st, KIND_TCP, "web"), s);
+	ck_assert_ptr_eq(sock_by_id(&st, s->id), s);
+	ck_assert_ptr_null(sock_by_name(&st, KIND_UDP, "web"));
+	ck_assert_int_eq(sock_create(&st, KIND_TCP, "web", &root, &s), -EEXIST);
+	ck_assert_int_eq(sock_create(&st, KIND_UDP, "web", &root, &s), 0);
+	ck_assert_int_eq(sock_create(&st, KIND_TCP, "clone", &root, &s), -EINVAL);
+	ck_assert_int_eq(sock_create(&st, KIND_TCP, "..", &root, &s), -EINVAL);
+	ck_assert_int_eq(sock_create(&st, KIND_TCP, "a/b", &root, &s), -EINVAL);
+	ck_assert_int_eq(sock_create(&st, KIND_TCP, "", &root, &s), -EINVAL);
+	s = sock_by_name(&st, KIND_TCP, "web");
+	sock_close(s);
+	ck_assert_ptr_null(sock_by_name(&st, KIND_TCP, "web"));
+}
+END_TEST
+
+START_TEST(clone_names_skip_taken_ones)
+{
+	struct sock *a, *b;
+	char next[32];
+
+	snprintf(next, sizeof(next), "%llu", (unsigned long long)st.next_id);
+	ck_assert_int_eq(sock_create(&st, KIND_UDP, next, &root, &a), 0);
+	ck_assert_int_eq(sock_create(&st, KIND_UDP, NULL, &root, &b), 0);
+	ck_assert_str_ne(a->name, b->name);
+}
+END_TEST
+
+START_TEST(many_sockets_grow_the_table)
+{
+	struct sock *s;
+
+	for (int i = 0; i < 2000; i++)
+		ck_assert_int_eq(sock_create(&st, KIND_UDP, NULL, &root, &s), 0);
+	ck_assert_uint_eq(st.nsocks, 2000);
+	ck_assert_ptr_eq(sock_by_name(&st, KIND_UDP, s->name), s);
+	ck_assert_ptr_eq(sock_by_id(&st, s->id), s);
+}
+END_TEST
+
+START_TEST(waiting_read_is_interrupted)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	struct result r;
+
+	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);
+	ck_assert(start_read(h, 100, false, &r));
+	loop_once(&st.loop, 10);
+	ck_assert(!r.done);
+	waiter_cancel(h->sock->readers.head, -EINTR);
+	ck_assert(r.done);
+	ck_assert_int_eq(r.res, -EINTR);
+}
+END_TEST
+
+START_TEST(nonblocking_read_gets_eagain)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	struct result r;
+
+	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);
+	ck_assert(!start_read(h, 100, true, &r));
+	ck_assert_int_eq(r.res, -EAGAIN);
+}
+END_TEST
+
+START_TEST(timeout_ends_a_wait)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	struct result r;
+	uint64_t t0 = loop_now_ms();
+
+	ck_assert_int_ge(ctl(h, "set timeout 0.1\nbind 127.0.0.1:0"), 0);
+	ck_assert_int_eq(get(h, 100, &r), -ETIMEDOUT);
+	ck_assert_uint_ge(loop_now_ms() - t0, 90);
+}
+END_TEST
+
+START_TEST(closing_ends_waiting_reads)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	struct result r;
+
+	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);
+	ck_assert(start_read(h, 100, false, &r));
+	ck_assert_int_ge(ctl(h, "close"), 0);
+	ck_assert(r.done);
+	ck_assert_int_eq(r.res, 0);
+	ck_assert_ptr_null(h->sock);
+	handle_close(h);
+}
+END_TEST
+
+START_TEST(read_of_new_socket_is_enotconn)
+{
+	struct handle *h = new_sock(KIND_TCP, NULL);
+	struct result r;
+
+	ck_assert_int_eq(get(h, 10, &r), -ENOTCONN);
+	ck_assert_int_eq(put(h, "x"), -ENOTCONN);
+}
+END_TEST
+
+START_TEST(options_before_socket_apply_at_creation)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	ck_assert_int_ge(ctl(h, "set reuseaddr 1\nset v6only 1"), 0);
+	ck_assert_int_eq(h->sock->fd, -1);
+	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);	/* v6only skipped on IPv4 */
+	ck_assert_int_eq(getsockopt(h->sock->fd, SOL_SOCKET, SO_REUSEADDR, &v, &len), 0);
+	ck_assert_int_eq(v, 1);
+}
+END_TEST
+
+START_TEST(host_names_resolve_off_the_loop)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+	unsigned port;
+	int peer = peer_socket(SOCK_DGRAM, &port);
+	char cmd[64], text[ADDR_TEXT_MAX];
+
+	snprintf(cmd, sizeof(cmd), "connect localhost:%u", port);
+	ck_assert_int_ge(ctl(h, cmd), 0);
+	ck_assert_int_eq(sock_peer_text(h->sock, text, sizeof(text)), 0);
+	ck_assert_int_eq(ctl(h, "connect no-such-host.invalid:1"), -ENXIO);
+	close(peer);
+}
+END_TEST
+
+START_TEST(unix_abstract_connect)
+{
+	struct handle *h = new_sock(KIND_UNIX, NULL);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char name[64], cmd[80], text[ADDR_TEXT_MAX];
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int n = snprintf(name, sizeof(name), "sockfs-unit-%d", getpid());
+
+	memcpy(sun.sun_path + 1, name, (size_t)n);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	snprintf(cmd, sizeof(cmd), "connect @%s", name);
+	ck_assert_int_ge(ctl(h, cmd), 0);
+	ck_assert_int_eq(sock_peer_text(h->sock, text, sizeof(text)), 0);
+	ck_assert_str_eq(text + 1, name);
+	close(lfd);
+}
+END_TEST
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+START_TEST(create_close_cycles_leak_no_fd)
+{
+	int before = count_fds();
+
+	for (int i = 0; i < 300; i++) {
+		struct handle *h = new_sock(i % 2 ? KIND_UNIXGRAM : KIND_UDP, NULL);
+		ck_assert_int_ge(ctl(h, i % 2 ? "set passcred 1" : "bind 127.0.0.1:0"), 0);
+		sock_close(h->sock);
+		handle_close(h);
+	}
+	ck_assert_int_eq(count_fds(), before);
+}
+END_TEST
+
+START_TEST(status_json_has_the_fields)
+{
+	struct handle *h = new_sock(KIND_UDP, "st");
+	json_t *j;
+
+	ck_assert_int_ge(ctl(h, "set rcvbuf 65536\nbind 127.0.0.1:0"), 0);
+	j = sock_status_json(h->sock);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "kind")), "udp");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "family")), "inet");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "state")), "bound");
+	ck_assert(json_is_null(json_object_get(j, "peer")));
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "options"), "rcvbuf")), 65536);
+	ck_assert(json_is_object(json_object_get(j, "counters")));
+	json_decref(j);
+}
+END_TEST
+
+Suite *sock_suite(void)
+{
+	Suite *s = suite_create("sock");
+	TCase *tc = tcase_create("loopback");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, udp_to_sends_with_sendto_and_autobinds);
+	tcase_add_test(tc, udp_peer_follows_connect_and_disconnect);
+	tcase_add_test(tc, udp_connected_to_closed_port_reports_refused);
+	tcase_add_test(tc, messages_keep_boundaries);
+	tcase_add_test(tc, tcp_refused_connect_fails_with_errno);
+	tcase_add_test(tc, tcp_streams_both_ways_to_eof);
+	tcase_add_test(tc, bad_ctl_write_changes_nothing);
+	tcase_add_test(tc, names_are_unique_and_checked);
+	tcase_add_test(tc, clone_names_skip_taken_ones);
+	tcase_add_test(tc, many_sockets_grow_the_table);
+	tcase_add_test(tc, waiting_read_is_interrupted);
+	tcase_add_test(tc, nonblocking_read_gets_eagain);
+	tcase_add_test(tc, timeout_ends_a_wait);
+	tcase_add_test(tc, closing_ends_waiting_reads);
+	tcase_add_test(tc, read_of_new_socket_is_enotconn);
+	tcase_add_test(tc, options_before_socket_apply_at_creation);
+	tcase_add_test(tc, host_names_resolve_off_the_loop);
+	tcase_add_test(tc, unix_abstract_connect);
+	tcase_add_test(tc, create_close_cycles_leak_no_fd);
+	tcase_add_test(tc, status_json_has_the_fields);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,11 @@
+#ifndef SOCKFS_SUITES_H
+#define SOCKFS_SUITES_H
+
+#include <check.h>
+
+Suite *addr_suite(void);
+Suite *ctl_suite(void);
+Suite *loop_suite(void);
+Suite *sock_suite(void);
+
+#endif
