@@ -1,0 +1,96 @@
+# Shared by the integration tests: mounts a real sockfs in a temporary
+# folder, unmounts it on exit, and gives small assertion helpers.
+# Tests need /dev/fuse and fusermount3 (CI runs them as root).
+set -eu
+
+: "${SOCKFS:?SOCKFS must name the sockfs binary (make check sets it)}"
+TESTNAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/sockfs-$TESTNAME.XXXXXX")
+MNT="$WORK/mnt"
+mkdir -p "$MNT"
+SOCKFS_PID=
+NTESTS=0
+
+cleanup() {
+	set +e
+	jobs -p | xargs -r kill 2>/dev/null
+	if [ -n "$SOCKFS_PID" ]; then
+		fusermount3 -u "$MNT" 2>/dev/null
+		wait "$SOCKFS_PID" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL ($TESTNAME): $*" >&2
+	if [ -f "$WORK/sockfs.log" ]; then
+		echo "--- daemon log:" >&2
+		tail -20 "$WORK/sockfs.log" >&2
+	fi
+	exit 1
+}
+
+ok() {
+	NTESTS=$((NTESTS + 1))
+	echo "ok $NTESTS - $*"
+}
+
+# Mounts sockfs at $MNT in the foreground (so its exit status is ours).
+start_sockfs() {
+	"$SOCKFS" -f "$@" "$MNT" 2>"$WORK/sockfs.log" &
+	SOCKFS_PID=$!
+	for _ in $(seq 100); do
+		mountpoint -q "$MNT" && [ -d "$MNT/tcp" ] && return 0
+		kill -0 "$SOCKFS_PID" 2>/dev/null || fail "sockfs exited at start"
+		sleep 0.05
+	done
+	fail "sockfs did not mount"
+}
+
+# Unmounts and checks the daemon exited 0.
+stop_sockfs() {
+	fusermount3 -u "$MNT" || fail "fusermount3 -u failed"
+	wait "$SOCKFS_PID" || fail "sockfs exited with status $?"
+	SOCKFS_PID=
+}
+
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected [$2], got [$1]"
+}
+
+# expect_err "MESSAGE" CMD...: CMD must fail and say MESSAGE (strerror text).
+expect_err() {
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "'$*' succeeded, expected: $want"
+	fi
+	case $out in
+	*"$want"*) ;;
+	*) fail "'$*' said [$out], expected [$want]" ;;
+	esac
+}
+
+# Runs a python3 peer in the background; it writes its port (or anything
+# it must tell us) to $WORK/NAME.ready once it is listening.
+py_peer() {
+	local name=$1
+	shift
+	# The script comes on stdin; a background job would get /dev/null.
+	cat >"$WORK/$name.py"
+	python3 "$WORK/$name.py" "$WORK/$name.ready" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+	PEER_PID=$!
+	for _ in $(seq 100); do
+		[ -s "$WORK/$name.ready" ] && return 0
+		sleep 0.05
+	done
+	cat "$WORK/$name.err" >&2
+	fail "python peer $name did not start"
+}
+
+ready_of() { cat "$WORK/$1.ready"; }
+
+finish() {
+	echo "$TESTNAME: $NTESTS passed, 0 failed"
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Unix kinds: paths and abstract names, stream and message boundaries.
+. "$(dirname "$0")/lib.sh"
+start_sockfs
+
+py_peer ux <<'PY'
+import os, socket, sys, threading
+d = os.path.dirname(sys.argv[1])
+st = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); st.bind(d + "/stream.sock"); st.listen(4)
+dg = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); dg.bind(d + "/dgram.sock")
+sp = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); sp.bind("\0sockfs-test-%d" % os.getpid()); sp.listen(4)
+def stream():
+    c, _ = st.accept()
+    data = b""
+    while True:
+        x = c.recv(4096)
+        if not x: break
+        data += x
+    c.sendall(data.upper()); c.close()
+def dgram():
+    for _ in range(2):
+        m, a = dg.recvfrom(300000)
+        dg.sendto(b"%d" % len(m), a)
+def seq():
+    c, _ = sp.accept()
+    for _ in range(2):
+        c.send(c.recv(1000)[::-1])
+    c.close()
+for f in (stream, dgram, seq):
+    threading.Thread(target=f, daemon=True).start()
+open(sys.argv[1], "w").write("sockfs-test-%d" % os.getpid())
+threading.Event().wait(30)
+PY
+ABS=$(ready_of ux)
+
+s="$MNT/unix/$(cat "$MNT/unix/clone")"
+echo "connect $WORK/stream.sock" > "$s/ctl"
+expect_eq "$(cat "$s/peer")" "$WORK/stream.sock" "unix peer"
+echo "hello unix" > "$s/data"
+echo "shutdown wr" > "$s/ctl"
+expect_eq "$(cat "$s/data")" "HELLO UNIX" "unix stream"
+ok "unix stream to a path, to EOF"
+
+g="$MNT/unixgram/$(cat "$MNT/unixgram/clone")"
+echo "bind @sockfs-client-$$
+connect $WORK/dgram.sock" > "$g/ctl"
+expect_eq "$(cat "$g/local")" "@sockfs-client-$$" "abstract local"
+head -c 200000 /dev/zero > "$WORK/big"
+echo "set sndbuf 1000000" > "$g/ctl"
+dd if="$WORK/big" of="$g/data" bs=200000 count=1 status=none
+expect_eq "$(cat "$g/data")" 200000 "big unixgram message"
+printf 'x' > "$g/data"
+expect_eq "$(cat "$g/data")" 1 "small unixgram message"
+ok "unixgram: a 200000-byte write is one message; abstract bind"
+
+p="$MNT/unixpacket/$(cat "$MNT/unixpacket/clone")"
+echo "connect @$ABS" > "$p/ctl"
+/usr/bin/printf 'abc' > "$p/data"
+/usr/bin/printf 'defg' > "$p/data"
+expect_eq "$(cat "$p/data")" "cba" "seqpacket 1"
+expect_eq "$(cat "$p/data")" "gfed" "seqpacket 2"
+ok "unixpacket keeps message boundaries"
+
+expect_err "Invalid argument" bash -c "echo 'connect relative/path' > '$s/ctl'"
+grep -q "must be absolute" "$s/err" || fail "err: $(cat "$s/err")"
+ok "relative unix paths are refused with a reason"
+finish
