@@ -89,6 +89,13 @@ py_peer() {
 	fail "python peer $name did not start"
 }
 
+# "${WITH_SIGINT[@]}" CMD & runs CMD with SIGINT at its default action, as
+# at a terminal (a background job of a script starts with SIGINT ignored);
+# $! is then CMD's own pid.
+WITH_SIGINT=(python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])')
+
 ready_of() { cat "$WORK/$1.ready"; }
 
 finish() {

@@ -1,0 +1,72 @@
+#!/bin/bash
+# Waiting: signals end a waiting read at once, O_NONBLOCK gives EAGAIN,
+# select() wakes when a datagram arrives, timeouts.
+. "$(dirname "$0")/lib.sh"
+start_sockfs
+
+u="$MNT/udp/$(cat "$MNT/udp/clone")"
+echo "bind 127.0.0.1:0" > "$u/ctl"
+port=$(sed 's/.*://' "$u/local")
+
+"${WITH_SIGINT[@]}" cat "$u/data" > /dev/null 2>&1 &
+reader=$!
+sleep 0.3
+kill -0 "$reader" || fail "reader did not wait"
+start=$(date +%s%N)
+kill -INT "$reader"
+wait "$reader" 2>/dev/null || true
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 1000 ] || fail "SIGINT took $ms ms"
+ok "SIGINT ends a waiting cat data (in $ms ms)"
+
+start=$(date +%s%N)
+rc=0; timeout 1 cat "$u/data" || rc=$?
+expect_eq "$rc" 124 "timeout exit status"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 2000 ] || fail "timeout 1 took $ms ms"
+ok "timeout 1 cat data returns after a second"
+
+python3 - "$u/data" "$port" <<'PY' || fail "nonblock/select"
+import errno, os, select, socket, sys, threading, time
+path, port = sys.argv[1], int(sys.argv[2])
+fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+try:
+    os.read(fd, 100)
+    raise SystemExit("read did not fail")
+except OSError as e:
+    assert e.errno == errno.EAGAIN, e
+os.close(fd)
+fd = os.open(path, os.O_RDONLY)
+r, _, _ = select.select([fd], [], [], 0.2)
+assert not r, "ready with nothing to read"
+def later():
+    time.sleep(0.3)
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"wake", ("127.0.0.1", port))
+threading.Thread(target=later).start()
+t = time.time()
+r, _, _ = select.select([fd], [], [], 5)
+assert r and time.time() - t < 2, "select did not wake"
+assert os.read(fd, 100) == b"wake"
+p = select.poll(); p.register(fd, select.POLLIN)
+assert p.poll(100) != [], "end-of-message 0 is readable"
+assert os.read(fd, 100) == b""
+ep = select.epoll(); ep.register(fd, select.EPOLLIN)
+threading.Thread(target=later).start()
+assert ep.poll(5), "epoll did not wake"
+assert os.read(fd, 100) == b"wake"
+PY
+ok "O_NONBLOCK gives EAGAIN; select, poll and epoll report readiness"
+
+echo "set timeout 0.3" > "$u/ctl"
+expect_err "Connection timed out" cat "$u/data"
+grep -q "timed out" "$u/err" || fail "err: $(cat "$u/err")"
+ok "set timeout bounds a blocking read (ETIMEDOUT)"
+
+echo "set timeout 0" > "$u/ctl"
+cat "$u/data" > "$WORK/late" &
+reader=$!
+sleep 0.2
+rmdir "$u"
+wait "$reader" || fail "reader of a closed socket failed"
+ok "closing a socket ends its waiting readers with end of file"
+finish
