@@ -43,4 +43,4 @@ echo close > "$s/ctl"
 { set +x; } 2>/dev/null
 wait
 echo
-echo "Try more: man build/../docs/sockfs.1 ; unmount with: fusermount3 -u $MNT"
+echo "Try more: man -l docs/sockfs.1 ; unmount with: fusermount3 -u $MNT"
