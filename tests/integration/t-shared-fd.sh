@@ -15,7 +15,8 @@ reader=$!
 sleep 0.3
 kill -0 "$reader" || fail "reader did not wait"
 start=$(date +%s%N)
-echo "through the shared fd" >&3
+# Without FOPEN_STREAM this write would wait for the reader forever.
+timeout 5 bash -c 'echo "through the shared fd" >&3' || fail "the write waited for the reader"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -lt 500 ] || fail "the write waited $ms ms for the reader"
 wait "$reader" || fail "reader failed"
