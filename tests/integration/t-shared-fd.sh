@@ -15,8 +15,12 @@ reader=$!
 sleep 0.3
 kill -0 "$reader" || fail "reader did not wait"
 start=$(date +%s%N)
-# Without FOPEN_STREAM this write would wait for the reader forever.
-timeout 5 bash -c 'echo "through the shared fd" >&3' || fail "the write waited for the reader"
+# Without FOPEN_STREAM the write below would wait (unkillably) for the
+# reader; this datagram, 3 s later, frees the reader so the test can fail
+# instead of hanging.
+port=$(sed 's/.*://' "$u/local")
+(sleep 3; python3 -c "import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'unblock', ('127.0.0.1', int(sys.argv[1])))" "$port") &
+echo "through the shared fd" >&3
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -lt 500 ] || fail "the write waited $ms ms for the reader"
 wait "$reader" || fail "reader failed"
