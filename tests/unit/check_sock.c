@@ -113,6 +113,15 @@ static struct handle *new_sock(enum kind k, const char *name)
 	return opened[nopened++] = handle_open(s, 0);
 }
 
+/* A sockfs UDP socket bound to a free loopback port. */
+static struct handle *bound_udp(void)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL);
+
+	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);
+	return h;
+}
+
 /* A kernel socket of the test's own, bound to 127.0.0.1 on a free port. */
 static int peer_socket(int type, unsigned *port)
 {
@@ -324,10 +333,9 @@ END_TEST
 
 START_TEST(waiting_read_is_interrupted)
 {
-	struct handle *h = new_sock(KIND_UDP, NULL);
+	struct handle *h = bound_udp();
 	struct result r;
 
-	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);
 	ck_assert(start_read(h, 100, false, &r));
 	loop_once(&st.loop, 10);
 	ck_assert(!r.done);
@@ -339,10 +347,9 @@ END_TEST
 
 START_TEST(nonblocking_read_gets_eagain)
 {
-	struct handle *h = new_sock(KIND_UDP, NULL);
+	struct handle *h = bound_udp();
 	struct result r;
 
-	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);
 	ck_assert(!start_read(h, 100, true, &r));
 	ck_assert_int_eq(r.res, -EAGAIN);
 }
@@ -362,10 +369,9 @@ END_TEST
 
 START_TEST(closing_ends_waiting_reads)
 {
-	struct handle *h = new_sock(KIND_UDP, NULL);
+	struct handle *h = bound_udp();
 	struct result r;
 
-	ck_assert_int_ge(ctl(h, "bind 127.0.0.1:0"), 0);
 	ck_assert(start_read(h, 100, false, &r));
 	ck_assert_int_ge(ctl(h, "close"), 0);
 	ck_assert(r.done);
