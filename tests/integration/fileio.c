@@ -82,8 +82,9 @@ static int do_interrupt(const char *path, int ms)
 
 	if (pid == 0) {
 		char c;
-		int fd = open(path, O_RDONLY);
+		int fd;
 		signal(SIGINT, SIG_DFL);
+		fd = open(path, O_RDONLY);
 		_exit(read(fd, &c, 1) < 0 ? 3 : 4);
 	}
 	usleep((useconds_t)ms * 1000);

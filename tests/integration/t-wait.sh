@@ -10,6 +10,13 @@ port=$(sed 's/.*://' "$u/local")
 
 "${WITH_SIGINT[@]}" cat "$u/data" > /dev/null 2>&1 &
 reader=$!
+# $! is the python wrapper until it execs cat; a SIGINT sent before then
+# would be ignored, as the wrapper inherited, and lost.
+for _ in $(seq 100); do
+	[ "$(cat "/proc/$reader/comm" 2>/dev/null)" = cat ] && break
+	sleep 0.05
+done
+expect_eq "$(cat "/proc/$reader/comm")" cat "reader process"
 sleep 0.3
 kill -0 "$reader" || fail "reader did not wait"
 start=$(date +%s%N)
