@@ -205,7 +205,11 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* Pipe-like: no page cache, no seeking, no size. */
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
-	fuse_reply_open(req, fi);
+	/* An open whose caller is gone gets no release: undo it here. */
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		handle_close(fh->h);
+		free(fh);
+	}
 }
 
 static void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -259,6 +263,15 @@ static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 		err = -sock_create(&ctx(req)->st, fh->kind, NULL, &who, &s);
 		*text = err ? NULL : line_text(s->name, len);
 		return err ? err : *text ? 0 : ENOMEM;
+	}
+	if (fh->file == F_PAIR) {
+		struct sock *b;
+		err = -sock_pair(&ctx(req)->st, fh->kind, &who, &s, &b);
+		if (err)
+			return err;
+		snprintf(buf, sizeof(buf), "%s %s", s->name, b->name);
+		*text = line_text(buf, len);
+		return *text ? 0 : ENOMEM;
 	}
 	if (s == NULL)
 		return ENOENT;	/* the socket was closed while the file was open */
@@ -322,8 +335,8 @@ static void read_done(struct waiter *w, ssize_t res)
 {
 	if (res < 0)
 		fuse_reply_err(w->cookie, (int)-res);
-	else
-		fuse_reply_buf(w->cookie, w->buf, (size_t)res);
+	else if (fuse_reply_buf(w->cookie, w->buf, (size_t)res) == -ENOENT)
+		w->undelivered = true;	/* the caller is gone */
 }
 
 static void write_done(struct waiter *w, ssize_t res)
@@ -354,11 +367,12 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
 	struct waiter *w;
 
-	if (fh->file != F_DATA) {
+	if (tree_is_text(fh->file)) {
 		read_text(req, fh, size);
 		return;
 	}
-	if ((w = new_waiter(req, W_READ, read_done, fi)) == NULL)
+	w = new_waiter(req, fh->file == F_LISTEN ? W_ACCEPT : W_READ, read_done, fi);
+	if (w == NULL)
 		return;
 	w->len = size;
 	if (sock_read(fh->h, w))
@@ -403,7 +417,7 @@ static void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	struct handle *h = fh->h;
 	uint32_t ready;
 
-	if (fh->file != F_DATA) {
+	if (tree_is_text(fh->file)) {
 		/* Text files never block. */
 		if (ph)
 			fuse_pollhandle_destroy(ph);

@@ -7,17 +7,25 @@
 static const struct {
 	const char *name;
 	enum file_type file;
+	bool listens;		/* only in kinds that listen */
 } sock_files[] = {
-	{ "ctl", F_CTL },
-	{ "data", F_DATA },
-	{ "err", F_ERR },
-	{ "local", F_LOCAL },
-	{ "peer", F_PEER },
-	{ "status", F_STATUS },
+	{ "ctl", F_CTL, false },
+	{ "data", F_DATA, false },
+	{ "err", F_ERR, false },
+	{ "listen", F_LISTEN, true },
+	{ "local", F_LOCAL, false },
+	{ "peer", F_PEER, false },
+	{ "status", F_STATUS, false },
 };
 #define N_SOCK_FILES (sizeof(sock_files) / sizeof(sock_files[0]))
 
-/* Kind folders list clone first; sockets follow at offset id + this. */
+static bool has_file(int kind, size_t i)
+{
+	return !sock_files[i].listens || kind_info((enum kind)kind)->listens;
+}
+
+/* Kind folders list clone and pair first; sockets follow at offset
+ * id + this. */
 #define SOCK_OFF_BASE 16
 
 fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id)
@@ -36,7 +44,11 @@ int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n)
 		return -ENOENT;
 	if ((n->file == F_ROOT || n->file == F_SOCKETS) != (n->kind < 0))
 		return -ENOENT;
-	if (n->file >= F_SOCKDIR) {
+	if (n->file == F_PAIR && !kind_info((enum kind)n->kind)->pairs)
+		return -ENOENT;
+	if (n->file == F_LISTEN && !kind_info((enum kind)n->kind)->listens)
+		return -ENOENT;
+	if (n->file >= F_SOCKDIR && n->file != F_PAIR) {
 		n->sock = sock_by_id(&fs->st, id);
 		if (n->sock == NULL || (int)n->sock->kind != n->kind)
 			return -ENOENT;
@@ -52,7 +64,7 @@ bool tree_is_dir(enum file_type f)
 
 bool tree_is_text(enum file_type f)
 {
-	return f != F_DATA && !tree_is_dir(f);
+	return f != F_DATA && f != F_LISTEN && !tree_is_dir(f);
 }
 
 bool tree_is_writable(enum file_type f)
@@ -83,6 +95,10 @@ static int lookup_kind(struct fsctx *fs, int kind, const char *name, struct node
 		*out = (struct node){ F_CLONE, kind, NULL };
 		return 0;
 	}
+	if (strcmp(name, "pair") == 0 && kind_info((enum kind)kind)->pairs) {
+		*out = (struct node){ F_PAIR, kind, NULL };
+		return 0;
+	}
 	s = sock_by_name(&fs->st, kind, name);
 	if (s == NULL)
 		return -ENOENT;
@@ -100,7 +116,7 @@ int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
 		return lookup_kind(fs, parent->kind, name, out);
 	case F_SOCKDIR:
 		for (size_t i = 0; i < N_SOCK_FILES; i++)
-			if (strcmp(name, sock_files[i].name) == 0) {
+			if (has_file(parent->kind, i) && strcmp(name, sock_files[i].name) == 0) {
 				*out = (struct node){ sock_files[i].file, parent->kind, parent->sock };
 				return 0;
 			}
@@ -122,6 +138,7 @@ static mode_t node_mode(enum file_type f)
 		return S_IFDIR | 0700;
 	case F_SOCKETS:
 	case F_CLONE:
+	case F_PAIR:
 		return S_IFREG | 0444;
 	case F_CTL:
 	case F_DATA:
@@ -170,15 +187,23 @@ bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
 	case F_ROOT:
 		return dirent_root(off, name, child);
 	case F_SOCKDIR:
+		while ((size_t)off < N_SOCK_FILES && !has_file(dir->kind, (size_t)off))
+			off++;
 		if ((size_t)off >= N_SOCK_FILES)
 			return false;
 		*name = sock_files[off].name;
 		*child = (struct node){ sock_files[off].file, dir->kind, dir->sock };
+		*next = off + 1;
 		return true;
 	case F_KINDDIR:
 		if (off == 0) {
 			*name = "clone";
 			*child = (struct node){ F_CLONE, dir->kind, NULL };
+			return true;
+		}
+		if (off == 1 && kind_info((enum kind)dir->kind)->pairs) {
+			*name = "pair";
+			*child = (struct node){ F_PAIR, dir->kind, NULL };
 			return true;
 		}
 		s = sock_next_of_kind(&fs->st, dir->kind,

@@ -26,6 +26,8 @@ enum file_type {
 	F_LOCAL,
 	F_STATUS,
 	F_ERR,
+	F_LISTEN,	/* stream kinds: reads accept connections */
+	F_PAIR,		/* unix kinds' folders: reads make a socketpair */
 	F_TYPES
 };
 
@@ -51,7 +53,8 @@ int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
 		struct node *out);
 void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st);
 bool tree_is_dir(enum file_type f);
-/* Text files hold a snapshot taken at the first read; data is live. */
+/* Text files hold a snapshot taken at the first read; data and listen
+ * are live. */
 bool tree_is_text(enum file_type f);
 bool tree_is_writable(enum file_type f);
 

@@ -6,13 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 MNT=${1:-/tmp/sockfs}
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends \
-		gcc make autoconf automake libtool pkg-config libc6-dev \
-		libfuse3-dev fuse3 libjansson-dev check python3 >/dev/null
-fi
+bash scripts/deps.sh build
 autoreconf -fi >/dev/null 2>&1
 mkdir -p build
 (cd build && ../configure >/dev/null && make -j"$(nproc)" >/dev/null)

@@ -197,6 +197,13 @@ static int exec_cmd(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 /* Fails the write: the reason goes to err, the errno to the caller. */
 static void ctl_fail(struct waiter *w, struct sock *s, int err, const char *why)
 {
+	/* EINPROGRESS (O_NONBLOCK): the connect goes on, and its outcome
+	 * reaches status and err when it comes. */
+	if (err == -EINPROGRESS) {
+		sock_update_interest(s);
+		waiter_finish(w, err);
+		return;
+	}
 	if (s->state == SS_CONNECTING)
 		s->state = unconnected(s);
 	sock_set_err(s, w->cmds[w->cur].text, why ? why : strerror(-err));
@@ -297,6 +304,14 @@ bool ctl_service(struct sock *s)
 
 	if (r == 1)
 		return false;
+	if (w == NULL) {
+		/* Nobody waits (O_NONBLOCK, or the write was interrupted):
+		 * keep the outcome for status and err. */
+		s->state = r == 0 ? SS_CONNECTED : unconnected(s);
+		if (r < 0)
+			sock_set_err(s, "connect", strerror(-r));
+		return false;
+	}
 	waiter_unqueue(w);
 	if (r == 0) {
 		s->state = SS_CONNECTED;

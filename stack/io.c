@@ -79,6 +79,8 @@ void waiter_finish(struct waiter *w, ssize_t res)
 		w->job = NULL;
 	}
 	w->done(w, res);
+	if (w->undelivered)
+		accept_undelivered(w);
 	free(w->buf);
 	free(w->cmds);
 	free(w);
@@ -128,6 +130,7 @@ void sock_fail_waiters(struct sock *s)
 {
 	/* Readers of a closed socket see its end; writers cannot go on. */
 	fail_queue(&s->readers, 0);
+	fail_queue(&s->accepts, 0);
 	fail_queue(&s->writers, -EPIPE);
 	fail_queue(&s->ctls, -ECONNABORTED);
 	fail_queue(&s->lookups, -ECONNABORTED);
@@ -139,10 +142,20 @@ static void io_err(struct sock *s, const char *what, int err)
 		sock_set_err(s, what, strerror(-err));
 }
 
+/* A read's error, with the reason the try function gave if it gave one. */
+static void read_err(struct sock *s, struct waiter *w, ssize_t n)
+{
+	const char *what = w->type == W_ACCEPT ? "listen" : "read";
+
+	if (n < 0 && w->why)
+		sock_set_err(s, what, w->why);
+	else
+		io_err(s, what, (int)n);
+}
+
 /* --- reading --- */
 
-/* Serves the rest of a message that an earlier short read left behind. */
-static ssize_t read_remainder(struct handle *h, struct waiter *w)
+ssize_t read_remainder(struct handle *h, struct waiter *w)
 {
 	size_t n = h->rem_len < w->len ? h->rem_len : w->len;
 
@@ -155,6 +168,28 @@ static ssize_t read_remainder(struct handle *h, struct waiter *w)
 		h->rem_off = 0;
 		h->eom = true;
 	}
+	return (ssize_t)n;
+}
+
+ssize_t deliver_message(struct handle *h, struct waiter *w, char *msg, size_t n)
+{
+	size_t take = n < w->len ? n : w->len;
+
+	if (msg != w->buf)
+		memcpy(w->buf, msg, take);
+	if (n > take) {
+		if (msg == w->buf)
+			return -ENOMEM;	/* cannot happen: w->buf holds w->len */
+		memmove(msg, msg + take, n - take);
+		h->rem = msg;
+		h->rem_off = 0;
+		h->rem_len = n - take;
+		return (ssize_t)take;
+	}
+	if (msg != w->buf)
+		free(msg);
+	/* An empty message is its own end; any other owes a 0 next. */
+	h->eom = n > 0;
 	return (ssize_t)n;
 }
 
@@ -185,27 +220,14 @@ static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
 	n = recvfrom(s->fd, dst, (size_t)size, MSG_DONTWAIT, (struct sockaddr *)&from.ss, &from.len);
 	if (n < 0) {
 		n = -errno;
-		goto out;
+		if (dst != w->buf)
+			free(dst);
+		return n;
 	}
 	s->last_from = from;
 	s->ctr.rx_bytes += (uint64_t)n;
 	s->ctr.rx_msgs++;
-	if (dst != w->buf) {
-		size_t take = (size_t)n < w->len ? (size_t)n : w->len;
-		memcpy(w->buf, dst, take);
-		if ((size_t)n > take) {
-			h->rem = dst;
-			h->rem_off = take;
-			h->rem_len = (size_t)n - take;
-			return (ssize_t)take;
-		}
-	}
-	/* An empty message is its own end; any other owes a 0 next. */
-	h->eom = n > 0;
-out:
-	if (dst != w->buf)
-		free(dst);
-	return n;
+	return deliver_message(h, w, dst, (size_t)n);
 }
 
 static ssize_t try_read(struct waiter *w)
@@ -235,9 +257,15 @@ static ssize_t try_read(struct waiter *w)
 	return n;
 }
 
+static struct wqueue *read_queue(struct sock *s, struct waiter *w)
+{
+	return w->type == W_ACCEPT ? &s->accepts : &s->readers;
+}
+
 bool sock_read(struct handle *h, struct waiter *w)
 {
 	struct sock *s = h->sock;
+	ssize_t (*try)(struct waiter *) = w->type == W_ACCEPT ? try_accept : try_read;
 	ssize_t n;
 
 	w->h = h;
@@ -246,29 +274,29 @@ bool sock_read(struct handle *h, struct waiter *w)
 		return false;
 	}
 	/* Someone already waits: keep arrival order, unless we may not wait. */
-	if (s && s->readers.head && !w->nonblock) {
-		waiter_park(w, &s->readers);
+	if (s && read_queue(s, w)->head && !w->nonblock) {
+		waiter_park(w, read_queue(s, w));
 		return true;
 	}
-	n = try_read(w);
+	n = try(w);
 	if (n == -EAGAIN && !w->nonblock) {
-		waiter_park(w, &s->readers);
+		waiter_park(w, read_queue(s, w));
 		return true;
 	}
 	if (s)
-		io_err(s, "read", (int)n);
+		read_err(s, w, n);
 	waiter_finish(w, n);
 	return false;
 }
 
-static void service_readers(struct sock *s)
+void service_queue(struct sock *s, struct wqueue *q, ssize_t (*try)(struct waiter *))
 {
-	while (s->readers.head) {
-		struct waiter *w = s->readers.head;
-		ssize_t n = try_read(w);
+	while (q->head) {
+		struct waiter *w = q->head;
+		ssize_t n = try(w);
 		if (n == -EAGAIN)
 			return;
-		io_err(s, "read", (int)n);
+		read_err(s, w, n);
 		waiter_finish(w, n);
 	}
 }
@@ -370,6 +398,10 @@ uint32_t sock_poll(struct handle *h, uint32_t events)
 		return EPOLLIN | EPOLLOUT | EPOLLHUP;
 	if (h->rem_len || h->eom)
 		ready |= EPOLLIN;
+	/* A name handed back by a reader that never got it. */
+	for (struct sock *c = s->children; c; c = c->cnext)
+		if (!c->delivered)
+			ready |= EPOLLIN;
 	if (s->fd < 0) {
 		/* Nothing can arrive; a write fails at once, which counts. */
 		ready |= EPOLLOUT;
@@ -398,12 +430,14 @@ void sock_on_event(void *arg, uint32_t events)
 {
 	struct sock *s = arg;
 
-	if ((events & EPOLLOUT) && s->ctls.head && ctl_service(s))
+	if ((events & EPOLLOUT) && s->state == SS_CONNECTING && ctl_service(s))
 		return;		/* a ctl command closed the socket */
 	if (events & EPOLLOUT)
 		service_writers(s);
-	if (events & EPOLLIN)
-		service_readers(s);
+	if (events & EPOLLIN) {
+		service_queue(s, &s->readers, try_read);
+		service_queue(s, &s->accepts, try_accept);
+	}
 	notify_pollers(s, events);
 	sock_update_interest(s);
 }

@@ -9,12 +9,13 @@
 #define SOCKFS_IO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "ctl.h"
 #include "sock.h"
 
-enum wtype { W_READ, W_WRITE, W_CTL };
+enum wtype { W_READ, W_WRITE, W_CTL, W_ACCEPT };
 
 struct waiter;
 /* RES: bytes (read: in w->buf), or a negative errno. */
@@ -38,6 +39,11 @@ struct waiter {
 	struct resolve_job *job;
 	int last_err;
 	struct timer timer;
+	/* accept: the socket whose name this read carries; done sets
+	 * undelivered when the name could not reach the caller. */
+	uint64_t child_id;
+	bool undelivered;
+	const char *why;		/* a failure's reason, when strerror is not enough */
 	waiter_done_fn done;
 	void *cookie;
 };
@@ -47,7 +53,8 @@ struct waiter *waiter_new(enum wtype type, waiter_done_fn done, void *cookie);
 void waiter_cancel(struct waiter *w, int res);
 
 /* Each returns true when W was parked (and is still alive), false when
- * w->done has already run. */
+ * w->done has already run.  sock_read serves W_READ (data) and W_ACCEPT
+ * (listen: one accepted socket's name per message). */
 bool sock_read(struct handle *h, struct waiter *w);
 bool sock_write(struct handle *h, struct waiter *w, const char *data, size_t len);
 bool sock_ctl(struct handle *h, struct waiter *w, const char *text, size_t len);

@@ -199,6 +199,14 @@ static int apply_saved_options(struct sock *s)
 	return 0;
 }
 
+/* Makes FD the socket's kernel socket. */
+static void set_fd(struct sock *s, int fd, int family)
+{
+	s->fd = fd;
+	s->family = family;
+	loop_watch_init(&s->watch, fd, sock_on_event, s);
+}
+
 int sock_ensure_fd(struct sock *s, int family)
 {
 	int fd, err;
@@ -218,10 +226,8 @@ int sock_ensure_fd(struct sock *s, int family)
 	fd = new_fd(s, family);
 	if (fd < 0)
 		return fd;
-	s->fd = fd;
-	s->family = family;
+	set_fd(s, fd, family);
 	s->state = SS_OPEN;
-	loop_watch_init(&s->watch, fd, sock_on_event, s);
 	err = apply_saved_options(s);
 	if (err) {
 		close(fd);
@@ -231,8 +237,9 @@ int sock_ensure_fd(struct sock *s, int family)
 	return err;
 }
 
-int sock_create(struct stack *st, enum kind k, const char *name,
-		const struct caller *who, struct sock **out)
+/* A socket object not yet in the table (sock_link puts it there). */
+static int sock_new(struct stack *st, enum kind k, const char *name,
+		    const struct caller *who, struct sock **out)
 {
 	struct sock *s;
 	int err;
@@ -241,7 +248,7 @@ int sock_create(struct stack *st, enum kind k, const char *name,
 		return -EINVAL;
 	if (name && sock_by_name(st, k, name))
 		return -EEXIST;
-	if (st->nsocks + 1 > st->tab_size && (err = table_grow(st)) != 0)
+	if (st->nsocks + 2 > st->tab_size && (err = table_grow(st)) != 0)
 		return err;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -261,12 +268,15 @@ int sock_create(struct stack *st, enum kind k, const char *name,
 			snprintf(s->name, sizeof(s->name), "%llu", (unsigned long long)s->id);
 		while (sock_by_name(st, k, s->name) && (s->id = st->next_id++));
 	}
-	/* Unix kinds know their family now: make the socket, so a failure
-	 * (EMFILE) is reported by the mkdir or clone that asked. */
-	if (!kind_info(k)->inet && (err = sock_ensure_fd(s, AF_UNIX)) != 0) {
-		free(s);
-		return err;
-	}
+	*out = s;
+	return 0;
+}
+
+static void sock_link(struct sock *s)
+{
+	struct stack *st = s->st;
+	enum kind k = s->kind;
+
 	s->kprev = st->kind_tail[k];
 	if (s->kprev)
 		s->kprev->knext = s;
@@ -275,8 +285,97 @@ int sock_create(struct stack *st, enum kind k, const char *name,
 	st->kind_tail[k] = s;
 	table_link(st, s);
 	st->nsocks++;
+}
+
+int sock_create(struct stack *st, enum kind k, const char *name,
+		const struct caller *who, struct sock **out)
+{
+	struct sock *s;
+	int err = sock_new(st, k, name, who, &s);
+
+	if (err)
+		return err;
+	/* Unix kinds know their family now: make the socket, so a failure
+	 * (EMFILE) is reported by the mkdir or clone that asked. */
+	if (!kind_info(k)->inet && (err = sock_ensure_fd(s, AF_UNIX)) != 0) {
+		free(s);
+		return err;
+	}
+	sock_link(s);
 	*out = s;
 	return 0;
+}
+
+int sock_adopt(struct stack *st, enum kind k, int fd, const struct caller *who,
+	       struct sock **out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct sock *s;
+	int err;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	if ((err = sock_new(st, k, NULL, who, &s)) != 0)
+		return err;
+	set_fd(s, fd, ss.ss_family);
+	s->state = SS_CONNECTED;
+	sock_link(s);
+	*out = s;
+	return 0;
+}
+
+int sock_pair(struct stack *st, enum kind k, const struct caller *who,
+	      struct sock **a, struct sock **b)
+{
+	int fds[2], err;
+
+	if (!kind_info(k)->pairs)
+		return -EOPNOTSUPP;
+	if (socketpair(AF_UNIX, kind_info(k)->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) < 0)
+		return -errno;
+	if ((err = sock_adopt(st, k, fds[0], who, a)) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if ((err = sock_adopt(st, k, fds[1], who, b)) != 0) {
+		sock_close(*a);
+		close(fds[1]);
+		return err;
+	}
+	return 0;
+}
+
+/* --- accepted sockets and their listener --- */
+
+void sock_tie(struct sock *l, struct sock *c)
+{
+	c->listener = l;
+	c->cnext = NULL;
+	c->cprev = l->children_tail;
+	if (c->cprev)
+		c->cprev->cnext = c;
+	else
+		l->children = c;
+	l->children_tail = c;
+}
+
+void sock_untie(struct sock *c)
+{
+	struct sock *l = c->listener;
+
+	if (l == NULL)
+		return;
+	if (c->cprev)
+		c->cprev->cnext = c->cnext;
+	else
+		l->children = c->cnext;
+	if (c->cnext)
+		c->cnext->cprev = c->cprev;
+	else
+		l->children_tail = c->cprev;
+	c->listener = c->cnext = c->cprev = NULL;
 }
 
 void sock_close(struct sock *s)
@@ -285,6 +384,10 @@ void sock_close(struct sock *s)
 
 	table_unlink(st, s);
 	st->nsocks--;
+	sock_untie(s);
+	/* Connections accepted for nobody go with their listener. */
+	while (s->children)
+		sock_close(s->children);
 	sock_fail_waiters(s);
 	while (s->handles) {
 		struct handle *h = s->handles;
@@ -364,6 +467,8 @@ struct handle *handle_open(struct sock *s, int file)
 		return NULL;
 	h->sock = s;
 	h->file = file;
+	/* Opening any file of an accepted socket claims it. */
+	sock_untie(s);
 	h->next = s->handles;
 	if (s->handles)
 		s->handles->prev = h;
@@ -396,9 +501,11 @@ void sock_update_interest(struct sock *s)
 
 	if (s->fd < 0)
 		return;
-	if (s->readers.head)
+	if (s->readers.head || s->accepts.head)
 		ev |= EPOLLIN;
-	if (s->writers.head || s->ctls.head)
+	/* A connect in progress is followed to its end even when nobody
+	 * waits for it (O_NONBLOCK, or an interrupted ctl write). */
+	if (s->writers.head || s->ctls.head || s->state == SS_CONNECTING)
 		ev |= EPOLLOUT;
 	for (struct handle *h = s->handles; h; h = h->next)
 		if (h->poll_handle)

@@ -94,9 +94,19 @@ struct sock {
 
 	struct loop_watch watch;
 	/* Waiting: readers and writers of data, ctl writes waiting for a
-	 * connect to finish (ctls) or for a host name (lookups). */
-	struct wqueue readers, writers, ctls, lookups;
+	 * connect to finish (ctls) or for a host name (lookups), readers of
+	 * listen (accepts). */
+	struct wqueue readers, writers, ctls, lookups, accepts;
 	struct handle *handles;
+
+	/* A connection accepted for a reader of listen stays tied to its
+	 * listener until one of its files is opened ("claimed"): closing
+	 * the listener closes it.  A name that could not be handed to its
+	 * reader goes back to the listener for the next one. */
+	struct sock *listener;
+	struct sock *cnext, *cprev;		/* in listener->children */
+	struct sock *children, *children_tail;
+	bool delivered;
 
 	struct sock *id_next, *name_next;	/* hash chains */
 	struct sock *knext, *kprev;		/* per kind, in id order */
@@ -127,6 +137,15 @@ void stack_fini(struct stack *st);
 int sock_create(struct stack *st, enum kind k, const char *name,
 		const struct caller *who, struct sock **out);
 void sock_close(struct sock *s);
+/* Wraps FD, a connected socket of kind K, in a new socket named by its id. */
+int sock_adopt(struct stack *st, enum kind k, int fd, const struct caller *who,
+	       struct sock **out);
+/* socketpair(2) as two new sockets of kind K (a unix kind). */
+int sock_pair(struct stack *st, enum kind k, const struct caller *who,
+	      struct sock **a, struct sock **b);
+/* Ties accepted socket C to listener L; undoes the tie. */
+void sock_tie(struct sock *l, struct sock *c);
+void sock_untie(struct sock *c);
 
 struct sock *sock_by_id(struct stack *st, uint64_t id);
 struct sock *sock_by_name(struct stack *st, enum kind k, const char *name);

@@ -44,6 +44,17 @@ static json_t *counters_json(struct sock *s)
 			 "tx_msgs", (json_int_t)s->ctr.tx_msgs);
 }
 
+/* Connections accepted for a reader of listen whose folders nobody has
+ * opened yet: they close with the listener. */
+static json_t *unclaimed_json(struct sock *s)
+{
+	json_t *a = json_array();
+
+	for (struct sock *c = s->children; c; c = c->cnext)
+		json_array_append_new(a, json_string(c->name));
+	return a;
+}
+
 json_t *sock_status_json(struct sock *s)
 {
 	char local[ADDR_TEXT_MAX], peer[ADDR_TEXT_MAX], dest[ADDR_TEXT_MAX] = "";
@@ -64,6 +75,8 @@ json_t *sock_status_json(struct sock *s)
 	json_object_set_new(o, "local", addr_or_null(local));
 	json_object_set_new(o, "peer", addr_or_null(peer));
 	json_object_set_new(o, "destination", addr_or_null(dest));
+	if (s->state == SS_LISTENING)
+		json_object_set_new(o, "unclaimed", unclaimed_json(s));
 	json_object_set_new(o, "shutdown", json_pack("{s:b,s:b}", "rd", s->shut_rd, "wr", s->shut_wr));
 	json_object_set_new(o, "options", options_json(s));
 	json_object_set_new(o, "counters", counters_json(s));

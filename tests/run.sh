@@ -4,14 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends \
-		gcc make autoconf automake libtool pkg-config libc6-dev \
-		libfuse3-dev fuse3 libjansson-dev check \
-		python3 strace jq procps util-linux coreutils >/dev/null
-fi
+bash scripts/deps.sh test
 
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 mkdir -p build

@@ -2,9 +2,9 @@
  * The integration tests' C client: plain open/read/write/poll on sockfs
  * files, printing the outcome so a script can check the exact errno.
  *
- *   fileio write FILE TEXT        -> "ok N" or "ERRNAME"
+ *   fileio write FILE TEXT [nb]   -> "ok N" or "ERRNAME" (nb: O_NONBLOCK)
  *   fileio read FILE SIZE [nb]    -> the bytes read, or "ERRNAME"
- *   fileio poll FILE MS           -> "ready" or "timeout"
+ *   fileio poll FILE MS [out]     -> "ready" or "timeout" (POLLIN, or POLLOUT)
  *   fileio interrupt FILE MS      -> reads FILE in a child, SIGINTs it after
  *                                    MS ms, prints how long it took to end
  */
@@ -26,9 +26,9 @@ static int say_errno(void)
 	return 1;
 }
 
-static int do_write(const char *path, const char *text)
+static int do_write(const char *path, const char *text, int nonblock)
 {
-	int fd = open(path, O_WRONLY);
+	int fd = open(path, O_WRONLY | (nonblock ? O_NONBLOCK : 0));
 	ssize_t n;
 
 	if (fd < 0)
@@ -56,11 +56,11 @@ static int do_read(const char *path, size_t size, int nonblock)
 	return close(fd) < 0;
 }
 
-static int do_poll(const char *path, int ms)
+static int do_poll(const char *path, int ms, int out)
 {
-	struct pollfd p = { .events = POLLIN };
+	struct pollfd p = { .events = out ? POLLOUT : POLLIN };
 
-	p.fd = open(path, O_RDONLY);
+	p.fd = open(path, out ? O_WRONLY : O_RDONLY);
 	if (p.fd < 0)
 		return say_errno();
 	printf("%s\n", poll(&p, 1, ms) == 1 ? "ready" : "timeout");
@@ -101,12 +101,12 @@ static int do_interrupt(const char *path, int ms)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && strcmp(argv[1], "write") == 0)
-		return do_write(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "write") == 0)
+		return do_write(argv[2], argv[3], argc == 5);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "read") == 0)
 		return do_read(argv[2], (size_t)atol(argv[3]), argc == 5);
-	if (argc == 4 && strcmp(argv[1], "poll") == 0)
-		return do_poll(argv[2], atoi(argv[3]));
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "poll") == 0)
+		return do_poll(argv[2], atoi(argv[3]), argc == 5);
 	if (argc == 4 && strcmp(argv[1], "interrupt") == 0)
 		return do_interrupt(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: fileio write|read|poll|interrupt FILE ARG\n");

@@ -15,12 +15,19 @@ cleanup() {
 	set +e
 	jobs -p | xargs -r kill 2>/dev/null
 	if [ -n "$SOCKFS_PID" ]; then
-		fusermount3 -u "$MNT" 2>/dev/null
+		# A process stuck on the mount keeps it busy: detach it, and
+		# stop the daemon, which ends every request still waiting.
+		fusermount3 -u "$MNT" 2>/dev/null ||
+			{ fusermount3 -u -z "$MNT"; kill "$SOCKFS_PID"; } 2>/dev/null
 		wait "$SOCKFS_PID" 2>/dev/null
 	fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+# make check's timeout sends SIGTERM: clean up and say so.
+trap 'echo "FAIL ($TESTNAME): timed out" >&2; exit 124' TERM
+# set -e ends a test at any failing command; say which, not just stop.
+trap 'echo "FAIL ($TESTNAME): line $LINENO: a command failed (status $?)" >&2' ERR
 
 fail() {
 	echo "FAIL ($TESTNAME): $*" >&2

@@ -3,6 +3,7 @@
 
 #include <check.h>
 
+Suite *accept_suite(void);
 Suite *addr_suite(void);
 Suite *ctl_suite(void);
 Suite *loop_suite(void);

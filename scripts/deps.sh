@@ -1,0 +1,17 @@
+#!/bin/bash
+# deps.sh [build|test]: installs, with apt-get as root on Debian, what
+# building sockfs needs, and with "test" also what the tests use as peers
+# and probes.  Does nothing when not root or without apt-get.
+set -eu
+build="gcc make autoconf automake libtool pkg-config libc6-dev
+	libfuse3-dev fuse3 libjansson-dev check python3"
+test="strace jq procps util-linux coreutils curl"
+
+want=$build
+[ "${1:-build}" = test ] && want="$build $test"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086 # one word per package
+	apt-get install -y -qq --no-install-recommends $want >/dev/null
+fi
