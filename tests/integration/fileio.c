@@ -44,16 +44,18 @@ static int do_read(const char *path, size_t size, int nonblock)
 {
 	int fd = open(path, O_RDONLY | (nonblock ? O_NONBLOCK : 0));
 	char *buf = malloc(size + 1);
-	ssize_t n;
+	ssize_t n = -1;
 
-	if (fd < 0 || buf == NULL)
-		return say_errno();
-	n = read(fd, buf, size);
+	if (fd >= 0 && buf != NULL)
+		n = read(fd, buf, size);
 	if (n < 0)
-		return say_errno();
-	fwrite(buf, 1, (size_t)n, stdout);
+		say_errno();
+	else
+		fwrite(buf, 1, (size_t)n, stdout);
 	free(buf);
-	return close(fd) < 0;
+	if (fd >= 0)
+		close(fd);
+	return n < 0;
 }
 
 static int do_poll(const char *path, int ms, int out)
