@@ -42,33 +42,44 @@ expect_eq "$(tail -1 "$WORK/get.out")" "<p>served by python</p>" "body"
 expect_eq "$(ls "$MNT/tcp")" clone "folders after http-get"
 ok "http-get.sh fetches a page from python3 -m http.server"
 
+# 100 clients at once.  All connect, all talk, and only then does any
+# wait for an answer: a server that took one client at a time would never
+# get past the first.
+fds() { ls "/proc/$SOCKFS_PID/fd" | wc -l; }
+fd0=$(fds)
 bash "$EX/echo-server.sh" "$MNT" > "$WORK/echo.out" 2>&1 &
 srv=$!
 read -r _ _ addr _ folder <<< "$(server_line "$WORK/echo.out")"
 python3 - "${addr##*:}" <<'PY' || fail "echo clients"
 import socket, sys
 port = int(sys.argv[1])
-# All connect, all talk, and only then does anyone wait for an answer:
-# a server that served one client at a time would never get past the first.
-conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(100)]
 for i, s in enumerate(conns):
     s.sendall(b"line one from %d\n" % i)
 for i, s in enumerate(conns):
     s.sendall(b"line two from %d\n" % i)
 for i, s in enumerate(conns):
     s.shutdown(socket.SHUT_WR)
-    s.settimeout(20)
+    s.settimeout(30)
     got = b""
     while True:
         d = s.recv(4096)
         if not d:
             break
         got += d
-    assert got == b"line one from %d\nline two from %d\n" % (i, i), got
+    assert got == b"line one from %d\nline two from %d\n" % (i, i), (i, got)
+for s in conns:
+    s.close()
 PY
 echo close > "$MNT/$folder/ctl"
 wait $srv
-ok "echo-server.sh serves 8 concurrent python clients"
+for _ in $(seq 100); do
+	[ "$(ls "$MNT/tcp")" = clone ] && [ "$(fds)" = "$fd0" ] && break
+	sleep 0.1
+done
+expect_eq "$(ls "$MNT/tcp")" clone "folders left"
+expect_eq "$(fds)" "$fd0" "daemon fds after 100 clients"
+ok "echo-server.sh answers 100 concurrent python clients; no folder or fd is left"
 
 bash "$EX/http-server.sh" "$MNT" > "$WORK/httpd.out" 2>&1 &
 srv=$!
