@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "ops.h"
 
 #include <errno.h>
@@ -291,6 +293,9 @@ static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 		break;
 	case F_STATUS:
 		*text = json_text(sock_status_json(s), len);
+		return *text ? 0 : ENOMEM;
+	case F_CMSG:
+		*text = json_text(msg_meta_json(s, reader_log_find(s->log, who.pid)), len);
 		return *text ? 0 : ENOMEM;
 	default:
 		return EINVAL;

@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "stream.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "tree.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@ static const struct {
 	enum file_type file;
 	bool listens;		/* only in kinds that listen */
 } sock_files[] = {
+	{ "cmsg", F_CMSG, false },
 	{ "ctl", F_CTL, false },
 	{ "data", F_DATA, false },
 	{ "err", F_ERR, false },

@@ -27,6 +27,7 @@ enum file_type {
 	F_STATUS,
 	F_ERR,
 	F_LISTEN,	/* stream kinds: reads accept connections */
+	F_CMSG,		/* what came with the last message read (JSON) */
 	F_PAIR,		/* unix kinds' folders: reads make a socketpair */
 	F_TYPES
 };

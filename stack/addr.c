@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "addr.h"
 
 #include <arpa/inet.h>
@@ -207,6 +209,23 @@ static size_t format_unix(const struct sockaddr_un *sun, socklen_t len,
 	}
 	buf[o] = '\0';
 	return o;
+}
+
+size_t addr_format_host(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	char full[ADDR_TEXT_MAX];
+	size_t n = addr_format(sa, len, full, sizeof(full));
+	char *colon = strrchr(full, ':');
+
+	if ((sa->sa_family == AF_INET || sa->sa_family == AF_INET6) && colon) {
+		*colon = '\0';
+		if (full[0] == '[') {
+			full[strlen(full) - 1] = '\0';
+			return (size_t)snprintf(buf, size, "%s", full + 1);
+		}
+		return (size_t)snprintf(buf, size, "%s", full);
+	}
+	return size ? (size_t)snprintf(buf, size, "%s", full) : n;
 }
 
 size_t addr_format(const struct sockaddr *sa, socklen_t len, char *buf,

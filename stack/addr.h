@@ -41,5 +41,7 @@ void addr_set_port(struct saddr *a, unsigned port);
 /* Writes SA as text ("" for an unnamed unix socket).  Returns the length. */
 size_t addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 		   size_t size);
+/* The same without the port (127.0.0.1, ::1), for kinds that have none. */
+size_t addr_format_host(const struct sockaddr *sa, socklen_t len, char *buf, size_t size);
 
 #endif

@@ -1,6 +1,11 @@
+#include "config.h"
+
 #include "ctl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,11 +133,47 @@ usage:
 	return -EINVAL;
 }
 
+/* set join|leave GROUP [IFACE]: an IPv4 or IPv6 multicast address. */
+static int group_cmd(enum kind k, struct words *ws, struct ctl_cmd *c, const char **why)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)&c->addr.ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&c->addr.ss;
+
+	c->op = strcmp(ws->w[1], "join") == 0 ? CTL_JOIN : CTL_LEAVE;
+	if (!kind_info(k)->inet || kind_info(k)->stream) {
+		*why = "multicast is for udp, icmp and raw sockets";
+		return -ENOPROTOOPT;
+	}
+	if (ws->n != 3 && ws->n != 4) {
+		*why = "usage: set join|leave GROUP [INTERFACE]";
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET, ws->w[2], &in->sin_addr) == 1 && IN_MULTICAST(ntohl(in->sin_addr.s_addr))) {
+		in->sin_family = AF_INET;
+		c->addr.len = sizeof(*in);
+	} else if (inet_pton(AF_INET6, ws->w[2], &in6->sin6_addr) == 1 &&
+		   IN6_IS_ADDR_MULTICAST(&in6->sin6_addr)) {
+		in6->sin6_family = AF_INET6;
+		c->addr.len = sizeof(*in6);
+	} else {
+		*why = "not a multicast group address (224.0.0.0/4 or ff00::/8)";
+		return -EINVAL;
+	}
+	c->addr_type = ADDR_NUMERIC;
+	if (ws->n == 4 && (c->ifindex = if_nametoindex(ws->w[3])) == 0) {
+		*why = "no such network interface";
+		return -ENODEV;
+	}
+	return 1;
+}
+
 static int set_cmd(enum kind k, struct words *ws, struct ctl_cmd *c, const char **why)
 {
 	int id, err;
 
 	c->op = CTL_SET;
+	if (ws->n >= 2 && (strcmp(ws->w[1], "join") == 0 || strcmp(ws->w[1], "leave") == 0))
+		return group_cmd(k, ws, c, why);
 	if (ws->n != 3) {
 		*why = "usage: set OPTION VALUE";
 		return -EINVAL;

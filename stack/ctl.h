@@ -20,6 +20,8 @@ enum ctl_op {
 	CTL_TO,
 	CTL_SHUTDOWN,
 	CTL_SET,
+	CTL_JOIN,		/* set join GROUP [IFACE]: a multicast group */
+	CTL_LEAVE,
 	CTL_CLOSE,
 };
 
@@ -35,6 +37,8 @@ struct ctl_cmd {
 	int how;
 	enum opt_id opt;
 	long long value;
+	/* join, leave: the group is in addr; 0 lets the kernel choose */
+	unsigned ifindex;
 };
 
 #define CTL_MAX_LINES 64

@@ -1,8 +1,11 @@
 /* Running parsed ctl commands against a socket (9front's *ctlmsg helpers). */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "io.h"
@@ -150,7 +153,11 @@ static int shutdown_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 
 static int set_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 {
-	if (c->opt != OPT_TIMEOUT && s->fd >= 0) {
+	if (c->opt == OPT_PROTO && s->fd >= 0) {
+		w->why = "proto is fixed once the socket exists: set it before bind, connect or to";
+		return -EBUSY;
+	}
+	if (!opt_info(c->opt)->daemon && s->fd >= 0) {
 		int err = opt_apply(c->opt, s->fd, s->family, c->value);
 		if (err)
 			return err;
@@ -158,6 +165,32 @@ static int set_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 	s->opt_set[c->opt] = true;
 	s->opt_val[c->opt] = c->value;
 	return CMD_DONE;
+}
+
+static int group_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+{
+	int family = c->addr.ss.ss_family;
+	int err = sock_ensure_fd(s, s->fd >= 0 ? 0 : family);
+	bool join = c->op == CTL_JOIN;
+
+	if (err)
+		return err;
+	if (family != s->family) {
+		w->why = "the group's family differs from the socket's";
+		return -EAFNOSUPPORT;
+	}
+	if (family == AF_INET) {
+		struct ip_mreqn mr = { .imr_ifindex = (int)c->ifindex };
+		mr.imr_multiaddr = ((struct sockaddr_in *)&c->addr.ss)->sin_addr;
+		err = setsockopt(s->fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
+				 &mr, sizeof(mr));
+	} else {
+		struct ipv6_mreq mr = { .ipv6mr_interface = c->ifindex };
+		mr.ipv6mr_multiaddr = ((struct sockaddr_in6 *)&c->addr.ss)->sin6_addr;
+		err = setsockopt(s->fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP,
+				 &mr, sizeof(mr));
+	}
+	return err < 0 ? -errno : CMD_DONE;
 }
 
 static int close_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
@@ -188,6 +221,9 @@ static int exec_cmd(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 		return shutdown_ctl(w, s, c);
 	case CTL_SET:
 		return set_ctl(w, s, c);
+	case CTL_JOIN:
+	case CTL_LEAVE:
+		return group_ctl(w, s, c);
 	case CTL_CLOSE:
 		return close_ctl(w, s, c);
 	}
@@ -206,7 +242,9 @@ static void ctl_fail(struct waiter *w, struct sock *s, int err, const char *why)
 	}
 	if (s->state == SS_CONNECTING)
 		s->state = unconnected(s);
-	sock_set_err(s, w->cmds[w->cur].text, why ? why : strerror(-err));
+	if (why == NULL)
+		why = w->why ? w->why : strerror(-err);
+	sock_set_err(s, w->cmds[w->cur].text, why);
 	waiter_finish(w, err);
 }
 

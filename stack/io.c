@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "io.h"
 #include "io_internal.h"
 
@@ -204,11 +206,21 @@ static ssize_t next_message_size(struct sock *s)
 	return n < 0 ? -errno : n;
 }
 
-/* Receives one whole message; what does not fit the read waits in H. */
+/* Room for the control messages sockfs asks for (pktinfo, for now). */
+#define CONTROL_ROOM 256
+
+/* Receives one whole message; what does not fit the read waits in H.  Its
+ * source and metadata are logged under the reader's pid for cmsg. */
 static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
 {
 	ssize_t size = next_message_size(s);
-	struct saddr from = { .len = sizeof(from.ss) };
+	struct saddr from;
+	union { char buf[CONTROL_ROOM]; struct cmsghdr align; } control;
+	struct iovec iov;
+	struct msghdr mh = { .msg_name = &from.ss, .msg_namelen = sizeof(from.ss),
+			     .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	struct msg_meta meta;
 	char *dst;
 	ssize_t n;
 
@@ -217,14 +229,16 @@ static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
 	dst = w->len >= (size_t)size ? w->buf : malloc(size ? (size_t)size : 1);
 	if (dst == NULL)
 		return -ENOMEM;
-	n = recvfrom(s->fd, dst, (size_t)size, MSG_DONTWAIT, (struct sockaddr *)&from.ss, &from.len);
+	iov = (struct iovec){ dst, (size_t)size };
+	n = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0) {
 		n = -errno;
 		if (dst != w->buf)
 			free(dst);
 		return n;
 	}
-	s->last_from = from;
+	meta_parse(&mh, (size_t)n, &meta);
+	reader_log_add(&s->log, w->who.pid, &meta);
 	s->ctr.rx_bytes += (uint64_t)n;
 	s->ctr.rx_msgs++;
 	return deliver_message(h, w, dst, (size_t)n);
@@ -309,6 +323,7 @@ static ssize_t send_some(struct sock *s, const char *data, size_t len)
 	const struct sockaddr *to = NULL;
 	socklen_t tolen = 0;
 	ssize_t n;
+	int flags;
 
 	if (s->fd < 0)
 		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
@@ -316,7 +331,9 @@ static ssize_t send_some(struct sock *s, const char *data, size_t len)
 		to = (const struct sockaddr *)&s->dest.ss;
 		tolen = s->dest.len;
 	}
-	n = sendto(s->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL, to, tolen);
+	/* MSG_NOSIGNAL always: a reset peer must not kill the daemon. */
+	flags = MSG_DONTWAIT | MSG_NOSIGNAL | (s->opt_set[OPT_FLAGS] ? (int)s->opt_val[OPT_FLAGS] : 0);
+	n = sendto(s->fd, data, len, flags, to, tolen);
 	if (n < 0)
 		return -errno;
 	s->ctr.tx_bytes += (uint64_t)n;

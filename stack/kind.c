@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "kind.h"
 
 #include <string.h>

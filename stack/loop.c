@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "loop.h"
 
 #include <errno.h>

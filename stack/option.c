@@ -1,7 +1,10 @@
+#include "config.h"
+
 #include "option.h"
 
 #include <errno.h>
 #include <math.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
@@ -26,7 +29,29 @@ static const struct opt_info opts[OPT_COUNT] = {
 	[OPT_V6ONLY]    = { "v6only", OPT_BOOL, -1, 0, IPPROTO_IPV6, IPV6_V6ONLY, .inet_only = true, .max = 1 },
 	[OPT_PASSCRED]  = { "passcred", OPT_BOOL, SOL, SO_PASSCRED, -1, 0, .unix_only = true, .max = 1 },
 	[OPT_LINGER]    = { "linger", OPT_LINGER_T, SOL, SO_LINGER, SOL, SO_LINGER, .max = 65535 },
-	[OPT_TIMEOUT]   = { "timeout", OPT_SECONDS, -1, 0, -1, 0, .max = 86400LL * 1000 },
+	[OPT_MCAST_TTL] = { "mcast_ttl", OPT_INT, IPPROTO_IP, IP_MULTICAST_TTL, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, .inet_only = true, .max = 255 },
+	[OPT_MCAST_LOOP] = { "mcast_loop", OPT_BOOL, IPPROTO_IP, IP_MULTICAST_LOOP, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, .inet_only = true, .max = 1 },
+	[OPT_MCAST_IF]  = { "mcast_if", OPT_IFACE_T, IPPROTO_IP, IP_MULTICAST_IF, IPPROTO_IPV6, IPV6_MULTICAST_IF, .inet_only = true },
+	[OPT_TIMEOUT]   = { "timeout", OPT_SECONDS, -1, 0, -1, 0, .daemon = true, .max = 86400LL * 1000 },
+	[OPT_FLAGS]     = { "flags", OPT_FLAGS_T, -1, 0, -1, 0, .daemon = true },
+	[OPT_PROTO]     = { "proto", OPT_PROTO_T, -1, 0, -1, 0, .raw_only = true, .daemon = true, .max = 255 },
+};
+
+const struct flag_name send_flag_names[] = {
+	{ "more", MSG_MORE },
+	{ "dontroute", MSG_DONTROUTE },
+	{ "confirm", MSG_CONFIRM },
+	{ "oob", MSG_OOB },
+	{ "eor", MSG_EOR },
+	{ NULL, 0 },
+};
+
+static const struct flag_name proto_names[] = {
+	{ "icmp", IPPROTO_ICMP },
+	{ "icmpv6", IPPROTO_ICMPV6 },
+	{ "udp", IPPROTO_UDP },
+	{ "tcp", IPPROTO_TCP },
+	{ NULL, 0 },
 };
 
 const struct opt_info *opt_info(enum opt_id id)
@@ -85,12 +110,54 @@ static int parse_seconds(const char *v, long long max_ms, long long *out)
 	return 0;
 }
 
+/* "none", or names from TABLE joined by commas, OR'd together. */
+static int parse_flags(const char *v, const struct flag_name *table, long long *out)
+{
+	char buf[128], *save = NULL;
+
+	*out = 0;
+	if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0)
+		return 0;
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int i = 0;
+		while (table[i].name && strcmp(table[i].name, t) != 0)
+			i++;
+		if (table[i].name == NULL)
+			return -EINVAL;
+		*out |= table[i].flag;
+	}
+	return 0;
+}
+
+static int parse_proto(const char *v, long long *out)
+{
+	for (int i = 0; proto_names[i].name; i++)
+		if (strcmp(proto_names[i].name, v) == 0) {
+			*out = proto_names[i].flag;
+			return 0;
+		}
+	return parse_uint(v, 255, out);
+}
+
+static int parse_iface(const char *v, long long *out)
+{
+	unsigned idx = if_nametoindex(v);
+
+	if (idx == 0)
+		return -ENODEV;
+	*out = idx;
+	return 0;
+}
+
 static int check_kind(const struct opt_info *o, enum kind k, const char **why)
 {
 	const struct kind_info *ki = kind_info(k);
 
 	if ((o->tcp_only && k != KIND_TCP) || (o->unix_only && ki->inet) ||
-	    (o->inet_only && !ki->inet)) {
+	    (o->inet_only && !ki->inet) || (o->raw_only && k != KIND_RAW)) {
 		*why = "option does not apply to this kind of socket";
 		return -ENOPROTOOPT;
 	}
@@ -126,6 +193,18 @@ int opt_parse(enum opt_id id, enum kind k, const char *value, long long *out,
 			err = parse_uint(value, o->max, out);
 		*why = "value must be off or a whole number of seconds";
 		break;
+	case OPT_FLAGS_T:
+		err = parse_flags(value, send_flag_names, out);
+		*why = "value must be none, or some of more,dontroute,confirm,oob,eor joined by commas";
+		break;
+	case OPT_IFACE_T:
+		err = parse_iface(value, out);
+		*why = "no such network interface";
+		break;
+	case OPT_PROTO_T:
+		err = parse_proto(value, out);
+		*why = "value must be icmp, icmpv6, udp, tcp or a protocol number";
+		break;
 	}
 	return err;
 }
@@ -140,15 +219,33 @@ int opt_apply(enum opt_id id, int fd, int family, long long value)
 	const void *p = &iv;
 	socklen_t len = sizeof(iv);
 
-	if (level < 0)
+	struct ip_mreqn mr = { .imr_ifindex = iv };
+
+	if (level < 0 || o->daemon)
 		return -ENOPROTOOPT;
 	if (o->type == OPT_LINGER_T) {
 		p = &lg;
 		len = sizeof(lg);
+	} else if (o->type == OPT_IFACE_T && family != AF_INET6) {
+		p = &mr;	/* IPv4 takes the index in an ip_mreqn */
+		len = sizeof(mr);
 	}
 	if (setsockopt(fd, level, name, p, len) < 0)
 		return -errno;
 	return 0;
+}
+
+static void format_flags(long long value, char *buf, unsigned size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; send_flag_names[i].name; i++)
+		if (value & send_flag_names[i].flag)
+			used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s",
+						 used ? "," : "", send_flag_names[i].name);
+	if (used == 0)
+		snprintf(buf, size, "none");
 }
 
 void opt_format(enum opt_id id, long long value, char *buf, unsigned size)
@@ -157,6 +254,12 @@ void opt_format(enum opt_id id, long long value, char *buf, unsigned size)
 
 	if (o->type == OPT_SECONDS)
 		snprintf(buf, size, "%lld.%03lld", value / 1000, value % 1000);
+	else if (o->type == OPT_FLAGS_T)
+		format_flags(value, buf, size);
+	else if (o->type == OPT_IFACE_T) {
+		char name[IF_NAMESIZE];
+		snprintf(buf, size, "%s", if_indextoname((unsigned)value, name) ? name : "?");
+	}
 	else if (o->type == OPT_LINGER_T && value < 0)
 		snprintf(buf, size, "off");
 	else

@@ -19,7 +19,12 @@ enum opt_id {
 	OPT_V6ONLY,
 	OPT_PASSCRED,
 	OPT_LINGER,
+	OPT_MCAST_TTL,
+	OPT_MCAST_LOOP,
+	OPT_MCAST_IF,
 	OPT_TIMEOUT,		/* sockfs's own: how long a blocking read/write waits */
+	OPT_FLAGS,		/* sockfs's own: MSG_* flags for every data write */
+	OPT_PROTO,		/* sockfs's own: raw sockets' protocol, fixed at creation */
 	OPT_COUNT
 };
 
@@ -28,6 +33,9 @@ enum opt_type {
 	OPT_INT,		/* a non-negative integer */
 	OPT_SECONDS,		/* seconds, fraction allowed; kept in milliseconds */
 	OPT_LINGER_T,		/* off, or whole seconds */
+	OPT_FLAGS_T,		/* none, or names joined by commas: more,oob,... */
+	OPT_IFACE_T,		/* an interface name, kept as its index */
+	OPT_PROTO_T,		/* icmp, icmpv6, udp, tcp or a number */
 };
 
 struct opt_info {
@@ -36,7 +44,8 @@ struct opt_info {
 	/* setsockopt level/name for IPv4-or-unix and IPv6 sockets; level -1
 	 * where the option does not exist for that family. */
 	int level4, name4, level6, name6;
-	bool tcp_only, unix_only, inet_only;
+	bool tcp_only, unix_only, inet_only, raw_only;
+	bool daemon;		/* kept by sockfs, never given to setsockopt */
 	long long max;
 };
 
@@ -55,6 +64,13 @@ int opt_parse(enum opt_id id, enum kind k, const char *value, long long *out,
 /* Applies a parsed value to socket FD of FAMILY.  Returns 0 or -errno;
  * -ENOPROTOOPT when the option does not exist for that family. */
 int opt_apply(enum opt_id id, int fd, int family, long long value);
+
+/* The MSG_* flags `set flags` takes, by name. */
+struct flag_name {
+	const char *name;
+	int flag;
+};
+extern const struct flag_name send_flag_names[];
 
 /* Formats a value as `set` would take it back. */
 void opt_format(enum opt_id id, long long value, char *buf, unsigned size);

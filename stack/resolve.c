@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "resolve.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "sock.h"
 
 #include <ctype.h>
@@ -169,16 +171,26 @@ static int valid_name(const char *name)
 static int new_fd(struct sock *s, int family)
 {
 	const struct kind_info *ki = kind_info(s->kind);
-	int proto = 0;
+	int icmp = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	int proto = 0, on = 1;
 	int fd;
 
+	/* Ping sockets speak ICMP; raw ones what `set proto` chose (ICMP
+	 * unless told). */
 	if (s->kind == KIND_ICMP)
-		proto = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+		proto = icmp;
 	else if (s->kind == KIND_RAW)
-		proto = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+		proto = s->opt_set[OPT_PROTO] ? (int)s->opt_val[OPT_PROTO] : icmp;
 	fd = socket(family, ki->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return -errno;
+	/* Each inet message says where it was sent to (cmsg's pktinfo). */
+	if (ki->inet && !ki->stream) {
+		if (family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+		else
+			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	}
 	return fd;
 }
 
@@ -188,7 +200,7 @@ static int apply_saved_options(struct sock *s)
 {
 	for (int i = 0; i < OPT_COUNT; i++) {
 		int err;
-		if (!s->opt_set[i] || i == OPT_TIMEOUT)
+		if (!s->opt_set[i] || opt_info(i)->daemon)
 			continue;
 		err = opt_apply(i, s->fd, s->family, s->opt_val[i]);
 		if (err == -ENOPROTOOPT)
@@ -402,6 +414,7 @@ void sock_close(struct sock *s)
 		loop_unwatch(&st->loop, &s->watch);
 		close(s->fd);
 	}
+	free(s->log);
 	free(s);
 }
 
@@ -412,6 +425,14 @@ void sock_set_err(struct sock *s, const char *what, const char *reason)
 
 /* --- addresses and summaries --- */
 
+void sock_addr_text(const struct sock *s, const struct saddr *a, char *buf, size_t size)
+{
+	if (kind_info(s->kind)->has_port || !kind_info(s->kind)->inet)
+		addr_format((const struct sockaddr *)&a->ss, a->len, buf, size);
+	else
+		addr_format_host((const struct sockaddr *)&a->ss, a->len, buf, size);
+}
+
 int sock_local_text(struct sock *s, char *buf, size_t size)
 {
 	struct saddr a = { .len = sizeof(a.ss) };
@@ -421,7 +442,7 @@ int sock_local_text(struct sock *s, char *buf, size_t size)
 		return 0;
 	if (getsockname(s->fd, (struct sockaddr *)&a.ss, &a.len) < 0)
 		return -errno;
-	addr_format((struct sockaddr *)&a.ss, a.len, buf, size);
+	sock_addr_text(s, &a, buf, size);
 	return 0;
 }
 
@@ -434,7 +455,7 @@ int sock_peer_text(struct sock *s, char *buf, size_t size)
 		return -ENOTCONN;
 	if (getpeername(s->fd, (struct sockaddr *)&a.ss, &a.len) < 0)
 		return -errno;
-	addr_format((struct sockaddr *)&a.ss, a.len, buf, size);
+	sock_addr_text(s, &a, buf, size);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "kind.h"
 #include "loop.h"
+#include "meta.h"
 #include "option.h"
 #include "resolve.h"
 
@@ -90,7 +91,7 @@ struct sock {
 
 	char err[SOCK_ERR_MAX];
 	struct counters ctr;
-	struct saddr last_from;	/* source of the last message read */
+	struct reader_log *log;	/* the last messages read, and who read them */
 
 	struct loop_watch watch;
 	/* Waiting: readers and writers of data, ctl writes waiting for a
@@ -158,6 +159,8 @@ void sock_set_err(struct sock *s, const char *what, const char *reason);
 /* Makes sure the kernel socket exists, in FAMILY (0: the kind's default). */
 int sock_ensure_fd(struct sock *s, int family);
 
+/* Address A as S's kind writes it (no port for icmp and raw). */
+void sock_addr_text(const struct sock *s, const struct saddr *a, char *buf, size_t size);
 /* The socket's addresses as text; -ENOTCONN etc. when there is none. */
 int sock_local_text(struct sock *s, char *buf, size_t size);
 int sock_peer_text(struct sock *s, char *buf, size_t size);

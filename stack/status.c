@@ -1,5 +1,8 @@
+#include "config.h"
+
 #include "status.h"
 
+#include <net/if.h>
 #include <sys/socket.h>
 
 static const char *family_name(int family)
@@ -66,7 +69,7 @@ json_t *sock_status_json(struct sock *s)
 	if (sock_peer_text(s, peer, sizeof(peer)) < 0)
 		peer[0] = '\0';
 	if (s->has_dest)
-		addr_format((struct sockaddr *)&s->dest.ss, s->dest.len, dest, sizeof(dest));
+		sock_addr_text(s, &s->dest, dest, sizeof(dest));
 	o = json_object();
 	json_object_set_new(o, "name", json_string(s->name));
 	json_object_set_new(o, "kind", json_string(kind_info(s->kind)->name));
@@ -83,6 +86,47 @@ json_t *sock_status_json(struct sock *s)
 	json_object_set_new(o, "error", json_string(s->err));
 	json_object_set_new(o, "uid", json_integer(s->uid));
 	json_object_set_new(o, "gid", json_integer(s->gid));
+	return o;
+}
+
+static json_t *pktinfo_json(const struct sock *s, const struct msg_meta *m)
+{
+	char to[ADDR_TEXT_MAX], ifname[IF_NAMESIZE];
+
+	addr_format_host((const struct sockaddr *)&m->dst.ss, m->dst.len, to, sizeof(to));
+	return json_pack("{s:s,s:i,s:o}", "to", to, "ifindex", m->ifindex, "interface",
+			 if_indextoname((unsigned)m->ifindex, ifname) ? json_string(ifname)
+								       : json_null());
+}
+
+static json_t *msg_flags_json(int flags)
+{
+	static const struct { int flag; const char *name; } names[] = {
+		{ MSG_TRUNC, "trunc" }, { MSG_CTRUNC, "ctrunc" },
+		{ MSG_EOR, "eor" }, { MSG_OOB, "oob" },
+	};
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag)
+			json_array_append_new(a, json_string(names[i].name));
+	return a;
+}
+
+json_t *msg_meta_json(const struct sock *s, const struct msg_meta *m)
+{
+	json_t *o = json_object();
+	char from[ADDR_TEXT_MAX] = "";
+
+	if (m == NULL)
+		return o;
+	if (m->from.len > 0)
+		sock_addr_text(s, &m->from, from, sizeof(from));
+	json_object_set_new(o, "from", addr_or_null(from));
+	json_object_set_new(o, "length", json_integer((json_int_t)m->len));
+	if (m->has_pktinfo)
+		json_object_set_new(o, "pktinfo", pktinfo_json(s, m));
+	json_object_set_new(o, "flags", msg_flags_json(m->flags));
 	return o;
 }
 

@@ -1,5 +1,7 @@
 /* Serving: accepting through listen reads, the listener's ties to what it
  * accepted, socketpairs, and connects that finish with nobody waiting. */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include <sys/epoll.h>
 #include <unistd.h>
 

@@ -1,5 +1,7 @@
 /* The socket state machine on real loopback sockets, without FUSE: the
  * test plays the fs layer, driving the loop until each waiter is done. */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>

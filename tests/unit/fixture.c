@@ -1,5 +1,7 @@
 /* The unit tests' fixture: a stack driven by hand, the test playing the
  * fs layer, and small helpers that run one operation to its end. */
+#include "config.h"
+
 #include "fixture.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,6 @@
 /* One Check runner for every suite of the socket layer. */
+#include "config.h"
+
 #include <stdlib.h>
 
 #include "suites.h"
