@@ -99,6 +99,7 @@ static int connect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 			continue;
 		if (s->state == SS_CONNECTING)
 			s->state = unconnected(s);
+		s->connected_to = *a;
 		if (connect(s->fd, (struct sockaddr *)&a->ss, a->len) == 0) {
 			s->state = SS_CONNECTED;
 			return CMD_DONE;

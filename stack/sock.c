@@ -453,8 +453,12 @@ int sock_peer_text(struct sock *s, char *buf, size_t size)
 	buf[0] = '\0';
 	if (s->fd < 0)
 		return -ENOTCONN;
-	if (getpeername(s->fd, (struct sockaddr *)&a.ss, &a.len) < 0)
-		return -errno;
+	if (getpeername(s->fd, (struct sockaddr *)&a.ss, &a.len) < 0) {
+		if (errno != ENOTCONN || s->state != SS_CONNECTED || kind_info(s->kind)->has_port ||
+		    s->connected_to.len == 0)
+			return -errno;
+		a = s->connected_to;
+	}
 	sock_addr_text(s, &a, buf, size);
 	return 0;
 }

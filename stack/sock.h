@@ -85,6 +85,8 @@ struct sock {
 	bool shut_rd, shut_wr;
 	bool has_dest;		/* `to` given */
 	struct saddr dest;
+	struct saddr connected_to;	/* what connect reached: icmp and raw
+					 * have no port, so getpeername fails */
 
 	bool opt_set[OPT_COUNT];
 	long long opt_val[OPT_COUNT];

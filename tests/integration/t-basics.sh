@@ -14,9 +14,9 @@ a=$(cat "$MNT/tcp/clone")
 b=$(cat "$MNT/tcp/clone")
 [ "$a" != "$b" ] || fail "clone gave the same name twice"
 [ -d "$MNT/tcp/$a" ] || fail "no folder for $a"
-expect_eq "$(ls "$MNT/tcp/$a" | tr '\n' ' ')" "ctl data err listen local peer status " "tcp folder"
+expect_eq "$(ls "$MNT/tcp/$a" | tr '\n' ' ')" "cmsg ctl data err listen local peer status " "tcp folder"
 u=$(cat "$MNT/udp/clone")
-expect_eq "$(ls "$MNT/udp/$u" | tr '\n' ' ')" "ctl data err local peer status " "udp folder"
+expect_eq "$(ls "$MNT/udp/$u" | tr '\n' ' ')" "cmsg ctl data err local peer status " "udp folder"
 rmdir "$MNT/udp/$u"
 expect_eq "$(ls "$MNT/unixgram" | tr '\n' ' ')" "clone pair " "unixgram folder"
 ok "clone makes a new socket folder each read; each kind has its files"

@@ -106,7 +106,8 @@ open(sys.argv[1], "w").write(str(s.getsockname()[1]))
 out = open(sys.argv[1] + ".got", "w")
 while True:
     m, a = s.recvfrom(70000)
-    out.write(m.decode() + "\n"); out.flush()
+    # Big datagrams are reported by size, in one short write.
+    out.write((m.decode() if len(m) < 100 else "<%d bytes>" % len(m)) + "\n"); out.flush()
 PY
 SPORT=$(ready_of sink)
 d="$U/$(cat "$U/clone")"
@@ -161,7 +162,7 @@ echo "to 127.0.0.1:$SPORT" > "$d/ctl"
 head -c 65507 /dev/zero | tr '\0' 'u' | dd of="$d/data" bs=65507 count=1 status=none
 expect_eq "$(jq -r .counters.tx_msgs "$d/status")" 1 "one datagram for 65507 bytes"
 for _ in $(seq 50); do [ "$(wc -l < "$WORK/sink.ready.got")" -ge 3 ] && break; sleep 0.05; done
-expect_eq "$(tail -1 "$WORK/sink.ready.got" | wc -c)" 65508 "65507 bytes at the sink"
+expect_eq "$(tail -1 "$WORK/sink.ready.got")" "<65507 bytes>" "65507 bytes at the sink"
 expect_err "Message too long" dd if=/dev/zero of="$d/data" bs=65508 count=1 status=none
 echo "to 127.0.0.1:$EPORT" > "$d/ctl"
 head -c 60000 /dev/zero | dd of="$d/data" bs=60000 count=1 status=none

@@ -23,7 +23,7 @@ ECHO_PID=$PEER_PID
 d="$MNT/udp/$(cat "$MNT/udp/clone")"
 
 # Seed: `to` then a write is one sendto(2), and the socket is auto-bound.
-strace -f -qq -e trace=sendto,getpeername -p "$SOCKFS_PID" -o "$WORK/strace" &
+strace -f -qq -e trace=network -p "$SOCKFS_PID" -o "$WORK/strace" &
 STRACE=$!
 sleep 0.5
 echo "to 127.0.0.1:$PORT" > "$d/ctl"
@@ -38,7 +38,7 @@ local_port=$(sed 's/.*://' "$d/local")
 [ "$local_port" -gt 0 ] || fail "not auto-bound: $(cat "$d/local")"
 sleep 0.2
 grep -q "^6 $local_port b'aaaaa" "$WORK/echo.out" || fail "peer saw: $(cat "$WORK/echo.out")"
-ok "to + write sends one datagram with sendto(2) and auto-binds ($(cat "$d/local"))"
+ok "seed 000: to + write sends one datagram with sendto(2) and auto-binds ($(cat "$d/local"))"
 
 reply=$(cat "$d/data")
 expect_eq "$reply" "re:aaaaa" "reply"
@@ -49,7 +49,7 @@ echo "connect 127.0.0.1:$PORT" > "$d/ctl"
 expect_eq "$(cat "$d/peer")" "127.0.0.1:$PORT" "peer after connect"
 echo "disconnect" > "$d/ctl"
 expect_err "Transport endpoint is not connected" cat "$d/peer"
-ok "peer: ENOTCONN, then the peer after connect, ENOTCONN after disconnect"
+ok "seed 000: peer: ENOTCONN (getpeername in strace), the peer after connect, ENOTCONN after disconnect"
 
 # Several messages: each read returns one, then 0 marks its end.  (bash's
 # own printf writes line by line; coreutils' printf writes once.)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "ctl.h"
@@ -53,6 +54,48 @@ START_TEST(set_options)
 	ck_assert_int_eq(c.value, -1);
 	ck_assert_int_eq(one(KIND_UNIXGRAM, "set passcred on"), 1);
 	ck_assert_int_eq(c.value, 1);
+}
+END_TEST
+
+START_TEST(datagram_options)
+{
+	char buf[64];
+
+	ck_assert_int_eq(one(KIND_UDP, "set flags more,confirm"), 1);
+	ck_assert_int_eq(c.opt, OPT_FLAGS);
+	ck_assert_int_eq(c.value, MSG_MORE | MSG_CONFIRM);
+	opt_format(OPT_FLAGS, c.value, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "more,confirm");
+	ck_assert_int_eq(one(KIND_TCP, "set flags none"), 1);
+	ck_assert_int_eq(c.value, 0);
+	ck_assert_int_eq(one(KIND_UDP, "set flags more,,bogus"), -EINVAL);
+	ck_assert_int_eq(one(KIND_RAW, "set proto udp"), 1);
+	ck_assert_int_eq(c.value, IPPROTO_UDP);
+	ck_assert_int_eq(one(KIND_RAW, "set proto 253"), 1);
+	ck_assert_int_eq(one(KIND_RAW, "set proto 256"), -EINVAL);
+	ck_assert_int_eq(one(KIND_UDP, "set proto icmp"), -ENOPROTOOPT);
+	ck_assert_int_eq(one(KIND_UDP, "set mcast_if lo"), 1);
+	ck_assert_int_eq(c.value, 1);
+	ck_assert_int_eq(one(KIND_UDP, "set mcast_if nosuch0"), -ENODEV);
+	ck_assert_int_eq(one(KIND_UDP, "set mcast_ttl 300"), -EINVAL);
+}
+END_TEST
+
+START_TEST(multicast_groups)
+{
+	ck_assert_int_eq(one(KIND_UDP, "set join 239.1.2.3"), 1);
+	ck_assert_int_eq(c.op, CTL_JOIN);
+	ck_assert_int_eq(c.addr.ss.ss_family, AF_INET);
+	ck_assert_int_eq(c.ifindex, 0);
+	ck_assert_int_eq(one(KIND_UDP, "set leave ff02::1:3 lo"), 1);
+	ck_assert_int_eq(c.op, CTL_LEAVE);
+	ck_assert_int_eq(c.addr.ss.ss_family, AF_INET6);
+	ck_assert_int_eq(c.ifindex, 1);
+	ck_assert_int_eq(one(KIND_UDP, "set join 10.1.2.3"), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "multicast"));
+	ck_assert_int_eq(one(KIND_UDP, "set join 239.1.2.3 nosuch0"), -ENODEV);
+	ck_assert_int_eq(one(KIND_UDP, "set join"), -EINVAL);
+	ck_assert_int_eq(one(KIND_TCP, "set join 239.1.2.3"), -ENOPROTOOPT);
 }
 END_TEST
 
@@ -141,6 +184,8 @@ Suite *ctl_suite(void)
 
 	tcase_add_test(tc, commands);
 	tcase_add_test(tc, set_options);
+	tcase_add_test(tc, datagram_options);
+	tcase_add_test(tc, multicast_groups);
 	tcase_add_test(tc, bad_lines);
 	tcase_add_test(tc, wrong_kind);
 	tcase_add_test(tc, blank_and_comments);
