@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmsgout.h"
 #include "io.h"
+#include "rights.h"
 #include "status.h"
 #include "tree.h"
 
@@ -64,15 +66,24 @@ static void sfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
-static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+/* NAME in directory PARENT, which the caller may look in; 0 or an errno. */
+static int find_child(fuse_req_t req, fuse_ino_t parent, const char *name, struct node *child)
 {
-	struct node dir, child;
+	struct node dir;
 	int err = -tree_node(ctx(req), parent, &dir);
 
 	if (!err)
 		err = check_owner(req, &dir);
 	if (!err)
-		err = -tree_lookup(ctx(req), &dir, name, &child);
+		err = -tree_lookup(ctx(req), &dir, name, child);
+	return err;
+}
+
+static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node child;
+	int err = find_child(req, parent, name, &child);
+
 	if (err) {
 		/* A negative entry with timeout 0 is not cached either. */
 		fuse_reply_err(req, err);
@@ -161,17 +172,28 @@ static void sfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 
 static void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct node dir, n;
-	int err = -tree_node(ctx(req), parent, &dir);
+	struct node n;
+	int err = find_child(req, parent, name, &n);
 
-	if (!err)
-		err = -tree_lookup(ctx(req), &dir, name, &n);
 	if (!err && n.file != F_SOCKDIR)
 		err = n.file == F_CLONE ? EPERM : ENOTDIR;
 	if (!err)
 		err = check_owner(req, &n);
 	if (!err)
 		sock_close(n.sock);
+	fuse_reply_err(req, err);
+}
+
+/* rm fileN closes a received file; nothing else can be removed. */
+static void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node n;
+	int err = find_child(req, parent, name, &n);
+
+	if (!err && !tree_is_file_slot(n.file))
+		err = EPERM;
+	if (!err)
+		err = -rfile_close(n.sock, n.file - F_FILE0);
 	fuse_reply_err(req, err);
 }
 
@@ -204,9 +226,10 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fh->kind = n.kind;
 	fh->h->file = n.file;
 	fi->fh = (uint64_t)(uintptr_t)fh;
-	/* Pipe-like: no page cache, no seeking, no size. */
+	/* Pipe-like: no page cache, no seeking, no size.  A received file
+	 * keeps its offsets (pread/pwrite on a regular file). */
 	fi->direct_io = 1;
-	fi->nonseekable = 1;
+	fi->nonseekable = !tree_is_file_slot(n.file);
 	/* An open whose caller is gone gets no release: undo it here. */
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		handle_close(fh->h);
@@ -380,7 +403,8 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (w == NULL)
 		return;
 	w->len = size;
-	if (sock_read(fh->h, w))
+	if (tree_is_file_slot(fh->file) ? rfile_read(fh->h, fh->file - F_FILE0, w, off)
+					: sock_read(fh->h, w))
 		fuse_req_interrupt_func(req, on_interrupt, w);
 }
 
@@ -391,14 +415,25 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	struct waiter *w;
 	bool parked;
 
-	if (fh->file != F_DATA && fh->file != F_CTL) {
+	if (fh->file == F_CMSG) {
+		struct caller who = caller_of(req);
+		ssize_t n = sock_cmsg_write(fh->h, buf, size, &who);
+		if (n < 0)
+			fuse_reply_err(req, (int)-n);
+		else
+			fuse_reply_write(req, (size_t)n);
+		return;
+	}
+	if (!tree_is_writable(fh->file)) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	w = new_waiter(req, fh->file == F_DATA ? W_WRITE : W_CTL, write_done, fi);
+	w = new_waiter(req, fh->file == F_CTL ? W_CTL : W_WRITE, write_done, fi);
 	if (w == NULL)
 		return;
-	if (fh->file == F_DATA)
+	if (tree_is_file_slot(fh->file))
+		parked = rfile_write(fh->h, fh->file - F_FILE0, w, buf, size, off);
+	else if (fh->file == F_DATA)
 		parked = sock_write(fh->h, w, buf, size);
 	else
 		parked = sock_ctl(fh->h, w, buf, size);
@@ -422,8 +457,8 @@ static void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	struct handle *h = fh->h;
 	uint32_t ready;
 
-	if (tree_is_text(fh->file)) {
-		/* Text files never block. */
+	if (tree_is_text(fh->file) || tree_is_file_slot(fh->file)) {
+		/* Text files never block; received files are not watched. */
 		if (ph)
 			fuse_pollhandle_destroy(ph);
 		fuse_reply_poll(req, POLLIN | POLLOUT);
@@ -449,6 +484,7 @@ const struct fuse_lowlevel_ops sockfs_ops = {
 	.readdir = sfs_readdir,
 	.mkdir = sfs_mkdir,
 	.rmdir = sfs_rmdir,
+	.unlink = sfs_unlink,
 	.open = sfs_open,
 	.release = sfs_release,
 	.read = sfs_read,

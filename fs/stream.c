@@ -33,6 +33,7 @@ struct wire_open_out {
 };
 
 #define WIRE_FUSE_OPEN 14
+#define WIRE_FOPEN_NONSEEKABLE (1u << 2)
 #define WIRE_FOPEN_STREAM (1u << 4)
 
 /* Requests are answered one at a time on one thread, and an open is always
@@ -58,7 +59,9 @@ static ssize_t stream_writev(int fd, struct iovec *iov, int count, void *userdat
 		pending_open = 0;
 		if (out->error == 0 && iov[1].iov_len == sizeof(struct wire_open_out)) {
 			struct wire_open_out *arg = iov[1].iov_base;
-			arg->open_flags |= WIRE_FOPEN_STREAM;
+			/* Pipe-like files only: received files keep offsets. */
+			if (arg->open_flags & WIRE_FOPEN_NONSEEKABLE)
+				arg->open_flags |= WIRE_FOPEN_STREAM;
 		}
 	}
 	return writev(fd, iov, count);

@@ -1,5 +1,5 @@
 /*
- * Makes every file sockfs opens a stream file (FOPEN_STREAM).
+ * Makes every pipe-like (nonseekable) file sockfs opens a stream file (FOPEN_STREAM).
  *
  * Why: the kernel serialises read(2) and write(2) on one open file
  * description shared by several processes with its file-position lock, unless

@@ -3,7 +3,10 @@
 #include "tree.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The files of a socket folder, in listing order. */
 static const struct {
@@ -43,7 +46,8 @@ int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n)
 	n->file = (enum file_type)(ino & 0xff);
 	n->kind = (int)((ino >> 8) & 0xff) - 1;
 	n->sock = NULL;
-	if (n->file == F_NONE || n->file >= F_TYPES || n->kind >= KIND_COUNT)
+	if (n->file == F_NONE || (n->file >= F_TYPES && !tree_is_file_slot(n->file)) ||
+	    n->kind >= KIND_COUNT)
 		return -ENOENT;
 	if ((n->file == F_ROOT || n->file == F_SOCKETS) != (n->kind < 0))
 		return -ENOENT;
@@ -54,6 +58,8 @@ int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n)
 	if (n->file >= F_SOCKDIR && n->file != F_PAIR) {
 		n->sock = sock_by_id(&fs->st, id);
 		if (n->sock == NULL || (int)n->sock->kind != n->kind)
+			return -ENOENT;
+		if (tree_is_file_slot(n->file) && n->sock->files[n->file - F_FILE0] == NULL)
 			return -ENOENT;
 	} else if (id != 0)
 		return -ENOENT;
@@ -67,12 +73,26 @@ bool tree_is_dir(enum file_type f)
 
 bool tree_is_text(enum file_type f)
 {
-	return f != F_DATA && f != F_LISTEN && !tree_is_dir(f);
+	return f != F_DATA && f != F_LISTEN && !tree_is_file_slot(f) && !tree_is_dir(f);
 }
 
 bool tree_is_writable(enum file_type f)
 {
-	return f == F_CTL || f == F_DATA;
+	return f == F_CTL || f == F_DATA || f == F_CMSG || tree_is_file_slot(f);
+}
+
+/* "fileN" with N a slot holding a received file of S. */
+static int file_slot(const struct sock *s, const char *name)
+{
+	char *end;
+	long n;
+
+	if (strncmp(name, "file", 4) != 0 || name[4] < '0' || name[4] > '9')
+		return -1;
+	n = strtol(name + 4, &end, 10);
+	if (*end || n >= SOCK_FILES_MAX || (n > 0 && name[4] == '0') || s->files[n] == NULL)
+		return -1;
+	return (int)n;
 }
 
 static int lookup_root(const char *name, struct node *out)
@@ -112,6 +132,8 @@ static int lookup_kind(struct fsctx *fs, int kind, const char *name, struct node
 int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
 		struct node *out)
 {
+	int slot;
+
 	switch (parent->file) {
 	case F_ROOT:
 		return lookup_root(name, out);
@@ -123,6 +145,10 @@ int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
 				*out = (struct node){ sock_files[i].file, parent->kind, parent->sock };
 				return 0;
 			}
+		if ((slot = file_slot(parent->sock, name)) >= 0) {
+			*out = (struct node){ F_FILE0 + slot, parent->kind, parent->sock };
+			return 0;
+		}
 		return -ENOENT;
 	default:
 		return -ENOTDIR;
@@ -145,6 +171,7 @@ static mode_t node_mode(enum file_type f)
 		return S_IFREG | 0444;
 	case F_CTL:
 	case F_DATA:
+	case F_CMSG:
 		return S_IFREG | 0600;
 	default:
 		return S_IFREG | 0400;
@@ -163,6 +190,14 @@ void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st)
 	st->st_gid = n->sock ? n->sock->gid : fs->gid;
 	st->st_blksize = 4096;
 	st->st_atim = st->st_mtim = st->st_ctim = n->sock ? n->sock->ctime : fs->start;
+	if (tree_is_file_slot(n->file)) {
+		/* A received file: its own size, so cat and dd see the end. */
+		struct stat fst;
+		st->st_mode = S_IFREG | 0600;
+		if (n->sock->files[n->file - F_FILE0] &&
+		    fstat(n->sock->files[n->file - F_FILE0]->fd, &fst) == 0 && S_ISREG(fst.st_mode))
+			st->st_size = fst.st_size;
+	}
 }
 
 static bool dirent_root(off_t off, const char **name, struct node *child)
@@ -180,6 +215,24 @@ static bool dirent_root(off_t off, const char **name, struct node *child)
 	return false;
 }
 
+/* Received files follow the fixed files, at offset N_SOCK_FILES + slot. */
+static bool file_dirent(const struct node *dir, off_t off, const char **name,
+			struct node *child, off_t *next)
+{
+	static char names[SOCK_FILES_MAX][12];
+	size_t slot = (size_t)off - N_SOCK_FILES;
+
+	while (slot < SOCK_FILES_MAX && dir->sock->files[slot] == NULL)
+		slot++;
+	if (slot >= SOCK_FILES_MAX)
+		return false;
+	snprintf(names[slot], sizeof(names[slot]), "file%zu", slot);
+	*name = names[slot];
+	*child = (struct node){ F_FILE0 + (int)slot, dir->kind, dir->sock };
+	*next = (off_t)(N_SOCK_FILES + slot + 1);
+	return true;
+}
+
 bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
 		 const char **name, struct node *child, off_t *next)
 {
@@ -193,7 +246,7 @@ bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
 		while ((size_t)off < N_SOCK_FILES && !has_file(dir->kind, (size_t)off))
 			off++;
 		if ((size_t)off >= N_SOCK_FILES)
-			return false;
+			return file_dirent(dir, off, name, child, next);
 		*name = sock_files[off].name;
 		*child = (struct node){ sock_files[off].file, dir->kind, dir->sock };
 		*next = off + 1;

@@ -29,8 +29,15 @@ enum file_type {
 	F_LISTEN,	/* stream kinds: reads accept connections */
 	F_CMSG,		/* what came with the last message read (JSON) */
 	F_PAIR,		/* unix kinds' folders: reads make a socketpair */
-	F_TYPES
+	F_TYPES,
+	/* Received files: fileN is F_FILE0 + N (SOCK_FILES_MAX of them). */
+	F_FILE0 = 64,
 };
+
+static inline bool tree_is_file_slot(int f)
+{
+	return f >= F_FILE0 && f < F_FILE0 + SOCK_FILES_MAX;
+}
 
 struct node {
 	enum file_type file;

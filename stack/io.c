@@ -3,6 +3,9 @@
 #include "io.h"
 #include "io_internal.h"
 
+#include "cmsgout.h"
+#include "rights.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>
@@ -83,6 +86,7 @@ void waiter_finish(struct waiter *w, ssize_t res)
 	w->done(w, res);
 	if (w->undelivered)
 		accept_undelivered(w);
+	cmsg_out_free(w->cmsg);
 	free(w->buf);
 	free(w->cmds);
 	free(w);
@@ -206,8 +210,46 @@ static ssize_t next_message_size(struct sock *s)
 	return n < 0 ? -errno : n;
 }
 
-/* Room for the control messages sockfs asks for (pktinfo, for now). */
-#define CONTROL_ROOM 256
+/* Room for the control messages a message may bring: pktinfo, ttl, tos,
+ * a timestamp, credentials and up to META_RIGHTS_MAX descriptors. */
+#define CONTROL_ROOM 1024
+
+union control {
+	char buf[CONTROL_ROOM];
+	struct cmsghdr align;
+};
+
+/* Metadata of a message received with MH: descriptors get their homes,
+ * and the reader is logged for cmsg. */
+static void record(struct sock *s, struct waiter *w, struct msghdr *mh, size_t n)
+{
+	struct msg_meta *meta = malloc(sizeof(*meta));
+	struct meta_fds fds;
+
+	if (meta == NULL)
+		return;
+	meta_parse(mh, n, meta, &fds);
+	rights_home(s, &fds, meta);
+	reader_log_add(&s->log, w->who.pid, meta);
+	free(meta);
+}
+
+/* IP_RECVERR: after a read failed with an error the network reported, the
+ * error queue says who reported it; cmsg shows that. */
+static void read_errqueue(struct sock *s, struct waiter *w)
+{
+	union control control;
+	char buf[64];
+	struct saddr to;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_name = &to.ss, .msg_namelen = sizeof(to.ss),
+			     .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+
+	if (n >= 0)
+		record(s, w, &mh, 0);
+}
 
 /* Receives one whole message; what does not fit the read waits in H.  Its
  * source and metadata are logged under the reader's pid for cmsg. */
@@ -215,12 +257,11 @@ static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
 {
 	ssize_t size = next_message_size(s);
 	struct saddr from;
-	union { char buf[CONTROL_ROOM]; struct cmsghdr align; } control;
+	union control control;
 	struct iovec iov;
 	struct msghdr mh = { .msg_name = &from.ss, .msg_namelen = sizeof(from.ss),
 			     .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
-	struct msg_meta meta;
 	char *dst;
 	ssize_t n;
 
@@ -235,13 +276,31 @@ static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
 		n = -errno;
 		if (dst != w->buf)
 			free(dst);
+		if (n != -EAGAIN && s->opt_set[OPT_RECVERR] && s->opt_val[OPT_RECVERR])
+			read_errqueue(s, w);
 		return n;
 	}
-	meta_parse(&mh, (size_t)n, &meta);
-	reader_log_add(&s->log, w->who.pid, &meta);
+	record(s, w, &mh, (size_t)n);
 	s->ctr.rx_bytes += (uint64_t)n;
 	s->ctr.rx_msgs++;
 	return deliver_message(h, w, dst, (size_t)n);
+}
+
+/* A unix stream read: credentials and descriptors ride on the bytes, so
+ * it is a recvmsg, logged for cmsg when anything came with it. */
+static ssize_t read_unix_stream(struct sock *s, struct waiter *w)
+{
+	union control control;
+	struct iovec iov = { w->buf, w->len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return -errno;
+	if (mh.msg_controllen > 0)
+		record(s, w, &mh, (size_t)n);
+	return n;
 }
 
 static ssize_t try_read(struct waiter *w)
@@ -264,9 +323,12 @@ static ssize_t try_read(struct waiter *w)
 		return -ENOTCONN;
 	if (!kind_info(s->kind)->stream)
 		return read_message(s, h, w);
-	n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT);
+	if (!kind_info(s->kind)->inet)
+		n = read_unix_stream(s, w);
+	else if ((n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT)) < 0)
+		n = -errno;
 	if (n < 0)
-		return -errno;
+		return n;
 	s->ctr.rx_bytes += (uint64_t)n;
 	return n;
 }
@@ -318,22 +380,35 @@ void service_queue(struct sock *s, struct wqueue *q, ssize_t (*try)(struct waite
 /* --- writing --- */
 
 /* Sends what W still holds; returns bytes sent now or a negative errno. */
-static ssize_t send_some(struct sock *s, const char *data, size_t len)
+static ssize_t send_some(struct sock *s, struct waiter *w, const char *data, size_t len)
 {
-	const struct sockaddr *to = NULL;
-	socklen_t tolen = 0;
+	union { char buf[CMSG_OUT_ROOM]; struct cmsghdr align; } control;
+	struct iovec iov = { (void *)data, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf };
 	ssize_t n;
 	int flags;
 
 	if (s->fd < 0)
 		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
 	if (s->has_dest && s->state != SS_CONNECTED) {
-		to = (const struct sockaddr *)&s->dest.ss;
-		tolen = s->dest.len;
+		mh.msg_name = &s->dest.ss;
+		mh.msg_namelen = s->dest.len;
 	}
 	/* MSG_NOSIGNAL always: a reset peer must not kill the daemon. */
 	flags = MSG_DONTWAIT | MSG_NOSIGNAL | (s->opt_set[OPT_FLAGS] ? (int)s->opt_val[OPT_FLAGS] : 0);
-	n = sendto(s->fd, data, len, flags, to, tolen);
+	if (w->cmsg)
+		flags |= w->cmsg->flags;
+	/* A writer whose pid this namespace cannot see (0), or that is gone
+	 * (ESRCH), sends with the daemon's credentials instead. */
+	mh.msg_controllen = cmsg_out_control(s, w->cmsg, &w->who, w->off == 0, w->who.pid > 0,
+					     control.buf, sizeof(control.buf));
+	if (mh.msg_controllen == 0)
+		n = sendto(s->fd, data, len, flags, mh.msg_name, mh.msg_namelen);
+	else if ((n = sendmsg(s->fd, &mh, flags)) < 0 && errno == ESRCH && !(w->cmsg && w->cmsg->has_creds)) {
+		mh.msg_controllen = cmsg_out_control(s, w->cmsg, &w->who, w->off == 0, false,
+						     control.buf, sizeof(control.buf));
+		n = sendmsg(s->fd, &mh, flags);
+	}
 	if (n < 0)
 		return -errno;
 	s->ctr.tx_bytes += (uint64_t)n;
@@ -348,7 +423,7 @@ static int write_step(struct sock *s, struct waiter *w, const char *data)
 	bool stream = kind_info(s->kind)->stream;
 
 	while (w->off < w->len || (!stream && w->len == 0)) {
-		ssize_t n = send_some(s, data + w->off, w->len - w->off);
+		ssize_t n = send_some(s, w, data + w->off, w->len - w->off);
 		if (n < 0)
 			return (int)n;
 		if (!stream)
@@ -369,6 +444,7 @@ bool sock_write(struct handle *h, struct waiter *w, const char *data, size_t len
 		waiter_finish(w, -EPIPE);
 		return false;
 	}
+	w->cmsg = cmsg_out_take(s, &w->who);
 	r = s->writers.head ? -EAGAIN : write_step(s, w, data);
 	if (r == -EAGAIN && !w->nonblock) {
 		w->buf = malloc(len ? len : 1);

@@ -44,6 +44,8 @@ struct waiter {
 	uint64_t child_id;
 	bool undelivered;
 	const char *why;		/* a failure's reason, when strerror is not enough */
+	int slot;			/* received-file I/O: which fileN */
+	struct cmsg_out *cmsg;		/* write: the cmsg it carries */
 	waiter_done_fn done;
 	void *cookie;
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void pktinfo4(struct cmsghdr *c, struct msg_meta *m)
 {
@@ -36,10 +37,82 @@ static void pktinfo6(struct cmsghdr *c, struct msg_meta *m)
 	m->has_pktinfo = true;
 }
 
-void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m)
+static void rights(struct cmsghdr *c, struct msg_meta *m, struct meta_fds *fds)
+{
+	size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+		memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		if (fds->n < META_RIGHTS_MAX)
+			fds->fd[fds->n++] = fd;
+		else {
+			close(fd);
+			m->rights_dropped++;
+		}
+	}
+}
+
+static void extended_error(struct cmsghdr *c, struct msg_meta *m)
+{
+	const struct sockaddr *off;
+
+	memcpy(&m->ee, CMSG_DATA(c), sizeof(m->ee));
+	off = SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));
+	if (off->sa_family == AF_INET)
+		m->offender.len = sizeof(struct sockaddr_in);
+	else if (off->sa_family == AF_INET6)
+		m->offender.len = sizeof(struct sockaddr_in6);
+	if (m->offender.len && c->cmsg_len >= CMSG_LEN(sizeof(m->ee) + m->offender.len))
+		memcpy(&m->offender.ss, off, m->offender.len);
+	else
+		m->offender.len = 0;
+	m->has_error = true;
+}
+
+static int int_of(struct cmsghdr *c)
+{
+	int v = 0;
+
+	/* IP_TOS comes as one byte, the others as an int. */
+	if (c->cmsg_len == CMSG_LEN(1))
+		return *(unsigned char *)CMSG_DATA(c);
+	memcpy(&v, CMSG_DATA(c), sizeof(v));
+	return v;
+}
+
+/* One control message: true when it was one sockfs knows. */
+static bool parse_one(struct cmsghdr *c, struct msg_meta *m, struct meta_fds *fds)
+{
+	int lv = c->cmsg_level, ty = c->cmsg_type;
+
+	if (lv == SOL_SOCKET && ty == SCM_RIGHTS)
+		rights(c, m, fds);
+	else if (lv == SOL_SOCKET && ty == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(m->creds))) {
+		memcpy(&m->creds, CMSG_DATA(c), sizeof(m->creds));
+		m->has_creds = true;
+	} else if (lv == SOL_SOCKET && ty == SO_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(m->stamp))) {
+		memcpy(&m->stamp, CMSG_DATA(c), sizeof(m->stamp));
+		m->has_time = true;
+	} else if ((lv == IPPROTO_IP && ty == IP_TTL) || (lv == IPPROTO_IPV6 && ty == IPV6_HOPLIMIT)) {
+		m->ttl = int_of(c);
+		m->has_ttl = true;
+	} else if ((lv == IPPROTO_IP && ty == IP_TOS) || (lv == IPPROTO_IPV6 && ty == IPV6_TCLASS)) {
+		m->tos = int_of(c);
+		m->has_tos = true;
+	} else if (((lv == IPPROTO_IP && ty == IP_RECVERR) || (lv == IPPROTO_IPV6 && ty == IPV6_RECVERR)) &&
+		   c->cmsg_len >= CMSG_LEN(sizeof(m->ee)))
+		extended_error(c, m);
+	else
+		return false;
+	return true;
+}
+
+void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m, struct meta_fds *fds)
 {
 	memset(m, 0, sizeof(*m));
-	if (mh->msg_namelen <= sizeof(m->from.ss)) {
+	fds->n = 0;
+	if (mh->msg_name && mh->msg_namelen <= sizeof(m->from.ss)) {
 		memcpy(&m->from.ss, mh->msg_name, mh->msg_namelen);
 		m->from.len = mh->msg_namelen;
 	}
@@ -52,6 +125,8 @@ void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m)
 		else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
 			 c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo)))
 			pktinfo6(c, m);
+		else
+			parse_one(c, m, fds);
 	}
 }
 

@@ -12,7 +12,15 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <linux/errqueue.h>
+#include <time.h>
+
 #include "addr.h"
+
+/* Descriptors one message may bring that sockfs keeps; more are closed
+ * and counted. */
+#define META_RIGHTS_MAX 64
+#define META_RIGHT_NAME 80
 
 struct msg_meta {
 	struct saddr from;		/* len 0: the sender has no address */
@@ -21,6 +29,22 @@ struct msg_meta {
 	bool has_pktinfo;		/* IP_PKTINFO / IPV6_PKTINFO came */
 	struct saddr dst;		/* the address it was sent to */
 	int ifindex;			/* the interface it came in on */
+	bool has_ttl, has_tos, has_time, has_creds, has_error;
+	int ttl, tos;			/* TTL or hop limit; TOS or traffic class */
+	struct timespec stamp;		/* SO_TIMESTAMPNS */
+	struct ucred creds;		/* SCM_CREDENTIALS */
+	struct sock_extended_err ee;	/* IP_RECVERR: what the error queue said */
+	struct saddr offender;
+	/* SCM_RIGHTS: what each received descriptor became ("tcp/12" for a
+	 * socket folder, "file3" for a file in the receiving folder). */
+	int nrights, rights_dropped;
+	char rights[META_RIGHTS_MAX][META_RIGHT_NAME];
+};
+
+/* Received descriptors, before the socket layer gives them a home. */
+struct meta_fds {
+	int n;
+	int fd[META_RIGHTS_MAX];
 };
 
 #define READER_LOG_SIZE 16
@@ -34,8 +58,10 @@ struct reader_log {
 	unsigned long seq;
 };
 
-/* Fills M from a received message header (its name, control and flags). */
-void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m);
+/* Fills M from a received message header (its name, control and flags),
+ * and FDS with the descriptors that came (the caller must home or close
+ * them; those beyond META_RIGHTS_MAX are closed here and counted). */
+void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m, struct meta_fds *fds);
 
 /* Records that process PID read a message described by M. */
 int reader_log_add(struct reader_log **log, pid_t pid, const struct msg_meta *m);

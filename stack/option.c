@@ -32,6 +32,7 @@ static const struct opt_info opts[OPT_COUNT] = {
 	[OPT_MCAST_TTL] = { "mcast_ttl", OPT_INT, IPPROTO_IP, IP_MULTICAST_TTL, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, .inet_only = true, .max = 255 },
 	[OPT_MCAST_LOOP] = { "mcast_loop", OPT_BOOL, IPPROTO_IP, IP_MULTICAST_LOOP, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, .inet_only = true, .max = 1 },
 	[OPT_MCAST_IF]  = { "mcast_if", OPT_IFACE_T, IPPROTO_IP, IP_MULTICAST_IF, IPPROTO_IPV6, IPV6_MULTICAST_IF, .inet_only = true },
+	[OPT_RECVERR]   = { "recverr", OPT_BOOL, IPPROTO_IP, IP_RECVERR, IPPROTO_IPV6, IPV6_RECVERR, .inet_only = true, .max = 1 },
 	[OPT_TIMEOUT]   = { "timeout", OPT_SECONDS, -1, 0, -1, 0, .daemon = true, .max = 86400LL * 1000 },
 	[OPT_FLAGS]     = { "flags", OPT_FLAGS_T, -1, 0, -1, 0, .daemon = true },
 	[OPT_PROTO]     = { "proto", OPT_PROTO_T, -1, 0, -1, 0, .raw_only = true, .daemon = true, .max = 255 },

@@ -22,6 +22,7 @@ enum opt_id {
 	OPT_MCAST_TTL,
 	OPT_MCAST_LOOP,
 	OPT_MCAST_IF,
+	OPT_RECVERR,
 	OPT_TIMEOUT,		/* sockfs's own: how long a blocking read/write waits */
 	OPT_FLAGS,		/* sockfs's own: MSG_* flags for every data write */
 	OPT_PROTO,		/* sockfs's own: raw sockets' protocol, fixed at creation */

@@ -13,7 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmsgout.h"
 #include "io.h"
+#include "rights.h"
 
 #define INITIAL_BUCKETS 256
 
@@ -168,11 +170,34 @@ static int valid_name(const char *name)
 	return strcmp(name, "clone") != 0 && strcmp(name, "pair") != 0;
 }
 
+/* Every message says where it came from and how (cmsg): the kernel is
+ * asked to tell, once, when the socket is made. */
+static void enable_meta(enum kind k, int fd, int family)
+{
+	static const struct { int family, level, name; } inet_opts[] = {
+		{ AF_INET, IPPROTO_IP, IP_PKTINFO },
+		{ AF_INET, IPPROTO_IP, IP_RECVTTL },
+		{ AF_INET, IPPROTO_IP, IP_RECVTOS },
+		{ AF_INET6, IPPROTO_IPV6, IPV6_RECVPKTINFO },
+		{ AF_INET6, IPPROTO_IPV6, IPV6_RECVHOPLIMIT },
+		{ AF_INET6, IPPROTO_IPV6, IPV6_RECVTCLASS },
+	};
+	const struct kind_info *ki = kind_info(k);
+	int on = 1;
+
+	if (ki->stream)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+	for (size_t i = 0; ki->inet && i < sizeof(inet_opts) / sizeof(inet_opts[0]); i++)
+		if (inet_opts[i].family == family)
+			setsockopt(fd, inet_opts[i].level, inet_opts[i].name, &on, sizeof(on));
+}
+
 static int new_fd(struct sock *s, int family)
 {
 	const struct kind_info *ki = kind_info(s->kind);
 	int icmp = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-	int proto = 0, on = 1;
+	int proto = 0;
 	int fd;
 
 	/* Ping sockets speak ICMP; raw ones what `set proto` chose (ICMP
@@ -184,13 +209,7 @@ static int new_fd(struct sock *s, int family)
 	fd = socket(family, ki->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return -errno;
-	/* Each inet message says where it was sent to (cmsg's pktinfo). */
-	if (ki->inet && !ki->stream) {
-		if (family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
-		else
-			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-	}
+	enable_meta(s->kind, fd, family);
 	return fd;
 }
 
@@ -331,6 +350,7 @@ int sock_adopt(struct stack *st, enum kind k, int fd, const struct caller *who,
 	if ((err = sock_new(st, k, NULL, who, &s)) != 0)
 		return err;
 	set_fd(s, fd, ss.ss_family);
+	enable_meta(k, fd, ss.ss_family);
 	s->state = SS_CONNECTED;
 	sock_link(s);
 	*out = s;
@@ -401,6 +421,7 @@ void sock_close(struct sock *s)
 	while (s->children)
 		sock_close(s->children);
 	sock_fail_waiters(s);
+	rfile_close_all(s);	/* while its waiters can still find the loop */
 	while (s->handles) {
 		struct handle *h = s->handles;
 		s->handles = h->next;
@@ -414,6 +435,7 @@ void sock_close(struct sock *s)
 		loop_unwatch(&st->loop, &s->watch);
 		close(s->fd);
 	}
+	cmsg_out_free(s->pending);
 	free(s->log);
 	free(s);
 }

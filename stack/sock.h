@@ -26,6 +26,10 @@
 struct sock;
 struct waiter;
 
+/* Files (not sockets) that arrived by SCM_RIGHTS, kept per socket. */
+#define SOCK_FILES_MAX 64
+
+
 /* Who asked: the FUSE request's caller, or the test acting as one. */
 struct caller {
 	uid_t uid;
@@ -54,6 +58,19 @@ struct handle {
 
 struct wqueue {
 	struct waiter *head, *tail;
+};
+
+/* A received file, readable and writable as fileN in the socket's folder.
+ * Regular files are read and written at the caller's offset; anything
+ * else (a pipe, say) without blocking the loop: the loop waits for it. */
+struct rfile {
+	struct sock *s;
+	int slot;
+	int fd;
+	bool regular;
+	int accmode;			/* O_RDONLY, O_WRONLY or O_RDWR */
+	struct loop_watch watch;
+	struct wqueue readers, writers;
 };
 
 enum sock_state {
@@ -110,6 +127,9 @@ struct sock {
 	struct sock *cnext, *cprev;		/* in listener->children */
 	struct sock *children, *children_tail;
 	bool delivered;
+
+	struct rfile *files[SOCK_FILES_MAX];
+	struct cmsg_out *pending;	/* cmsg written for the next data write */
 
 	struct sock *id_next, *name_next;	/* hash chains */
 	struct sock *knext, *kprev;		/* per kind, in id order */

@@ -2,7 +2,10 @@
 
 #include "status.h"
 
+#include <linux/errqueue.h>
 #include <net/if.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 static const char *family_name(int family)
@@ -113,6 +116,63 @@ static json_t *msg_flags_json(int flags)
 	return a;
 }
 
+static const char *origin_name(int origin)
+{
+	switch (origin) {
+	case SO_EE_ORIGIN_LOCAL: return "local";
+	case SO_EE_ORIGIN_ICMP: return "icmp";
+	case SO_EE_ORIGIN_ICMP6: return "icmp6";
+	default: return "other";
+	}
+}
+
+static json_t *error_json(const struct sock *s, const struct msg_meta *m)
+{
+	char off[ADDR_TEXT_MAX] = "";
+	json_t *o;
+
+	if (m->offender.len)
+		addr_format_host((const struct sockaddr *)&m->offender.ss, m->offender.len, off, sizeof(off));
+	o = json_pack("{s:s,s:i,s:i,s:i,s:s}", "origin", origin_name(m->ee.ee_origin),
+		      "type", m->ee.ee_type, "code", m->ee.ee_code, "errno", (int)m->ee.ee_errno,
+		      "error", strerror((int)m->ee.ee_errno));
+	json_object_set_new(o, "offender", addr_or_null(off));
+	return o;
+}
+
+static json_t *rights_json(const struct msg_meta *m)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < m->nrights; i++)
+		json_array_append_new(a, json_string(m->rights[i]));
+	return a;
+}
+
+/* The keys beyond from, length, pktinfo and flags, each when it came. */
+static void more_meta_json(json_t *o, const struct sock *s, const struct msg_meta *m)
+{
+	char stamp[48];
+
+	if (m->has_ttl)
+		json_object_set_new(o, "ttl", json_integer(m->ttl));
+	if (m->has_tos)
+		json_object_set_new(o, "tos", json_integer(m->tos));
+	if (m->has_time) {
+		snprintf(stamp, sizeof(stamp), "%lld.%09ld", (long long)m->stamp.tv_sec, m->stamp.tv_nsec);
+		json_object_set_new(o, "timestamp", json_string(stamp));
+	}
+	if (m->has_creds)
+		json_object_set_new(o, "credentials", json_pack("{s:i,s:I,s:I}", "pid", (int)m->creds.pid,
+				    "uid", (json_int_t)m->creds.uid, "gid", (json_int_t)m->creds.gid));
+	if (m->nrights || m->rights_dropped)
+		json_object_set_new(o, "rights", rights_json(m));
+	if (m->rights_dropped)
+		json_object_set_new(o, "rights_dropped", json_integer(m->rights_dropped));
+	if (m->has_error)
+		json_object_set_new(o, "error", error_json(s, m));
+}
+
 json_t *msg_meta_json(const struct sock *s, const struct msg_meta *m)
 {
 	json_t *o = json_object();
@@ -127,6 +187,7 @@ json_t *msg_meta_json(const struct sock *s, const struct msg_meta *m)
 	if (m->has_pktinfo)
 		json_object_set_new(o, "pktinfo", pktinfo_json(s, m));
 	json_object_set_new(o, "flags", msg_flags_json(m->flags));
+	more_meta_json(o, s, m);
 	return o;
 }
 

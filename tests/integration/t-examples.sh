@@ -101,6 +101,15 @@ expect_eq "$(ls "$MNT/unix")" "clone
 pair" "folders after the chat"
 ok "unix-chat.sh: two pair ends talk, and hang up"
 
+echo "a line to pass" > "$WORK/passed.txt"
+bash "$EX/pass-file.sh" "$MNT" "$WORK/passed.txt" > "$WORK/pass.out" || fail "pass-file.sh failed"
+expect_eq "$(sed -n 1p "$WORK/pass.out")" "message: a file for you" "message"
+grep -qx 'sent by: {"pid":[0-9]*,"uid":0,"gid":0}' "$WORK/pass.out" || fail "credentials: $(cat "$WORK/pass.out")"
+expect_eq "$(sed -n 3p "$WORK/pass.out")" "file0 holds: a line to pass" "the passed file"
+expect_eq "$(ls "$MNT/unixgram")" "clone
+pair" "folders after pass-file"
+ok "pass-file.sh passes a file over a pair and reads it on the other end"
+
 for _ in $(seq 50); do [ "$(ls "$MNT/tcp")" = clone ] && break; sleep 0.1; done
 expect_eq "$(ls "$MNT/tcp")" clone "tcp folders at the end"
 stop_sockfs

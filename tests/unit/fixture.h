@@ -10,7 +10,7 @@
 #include "sock.h"
 
 extern struct stack st;
-extern const struct caller root;
+extern struct caller root;
 
 /* What an operation ended with. */
 struct result {

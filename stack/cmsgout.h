@@ -1,0 +1,64 @@
+/*
+ * Writing cmsg: JSON that rides on the next data write.
+ *
+ *   {"credentials": "self" | {"pid": N, "uid": N, "gid": N},
+ *    "rights": [{"path": "/abs/path", "mode": "r"|"w"|"rw"},
+ *               {"socket": "KIND/NAME"}, ...],
+ *    "pktinfo": {"from": "ADDR", "interface": "NAME"},
+ *    "ttl": N, "tos": N,
+ *    "flags": ["more", "oob", ...] or "more,oob"}
+ *
+ * Everything is checked when cmsg is written, as the writer: paths are
+ * opened with the writer's rights, sockets must be the writer's, and only
+ * root may claim credentials other than its own.  A bad cmsg fails that
+ * write (EINVAL, or the errno of what failed) and nothing is kept.
+ */
+#ifndef SOCKFS_CMSGOUT_H
+#define SOCKFS_CMSGOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "sock.h"
+
+#define CMSG_OUT_FDS_MAX 32
+
+struct cmsg_out {
+	pid_t pid, ppid;		/* who wrote it, and that one's parent */
+	bool has_creds;			/* explicit; otherwise the data writer's */
+	struct ucred creds;
+	int nfds;
+	int fds[CMSG_OUT_FDS_MAX];
+	bool has_pktinfo;
+	struct saddr src;		/* family 0: only an interface */
+	unsigned ifindex;
+	bool has_ttl, has_tos;
+	int ttl, tos;
+	int flags;			/* MSG_* */
+};
+
+/* Parses TEXT for socket S written by WHO; 0 with *out, or -errno with a
+ * reason in *why (a static string or one kept in WHYBUF). */
+int cmsg_out_parse(struct sock *s, const char *text, size_t len, const struct caller *who,
+		   struct cmsg_out **out, char *whybuf, size_t whysize);
+void cmsg_out_free(struct cmsg_out *c);
+
+/* A write to cmsg: kept for the next data write by WHO (or a process of
+ * its family), replacing any kept before.  Returns LEN or -errno, with
+ * the reason in the socket's err. */
+ssize_t sock_cmsg_write(struct handle *h, const char *text, size_t len, const struct caller *who);
+
+/* The cmsg waiting for a data write by WHO, taken off S (NULL: none). */
+struct cmsg_out *cmsg_out_take(struct sock *s, const struct caller *who);
+
+/* Builds the control messages for one send by WHO into BUF; returns the
+ * length.  C may be NULL.  With CREDS, unix kinds carry the writer's
+ * credentials (or C's explicit ones), so that receivers see the writer,
+ * not the daemon; FIRST: the first send of a write (rights go once). */
+size_t cmsg_out_control(const struct sock *s, const struct cmsg_out *c,
+			const struct caller *who, bool first, bool creds, char *buf, size_t size);
+#define CMSG_OUT_ROOM (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(CMSG_OUT_FDS_MAX * sizeof(int)) + 256)
+
+#endif
