@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +36,52 @@ static void usage(const char *prog)
 	       "Shows network sockets as files: MOUNTPOINT/tcp/clone makes a socket,\n"
 	       "its ctl file takes commands (connect, bind, listen, to, set, ...),\n"
 	       "its data file sends and receives.  See sockfs(1).\n\n"
+	       "sockfs options:\n"
+	       "    --netns=PATH           make sockets in the network namespace PATH\n"
+	       "                           (/run/netns/NAME, /proc/PID/ns/net)\n"
+	       "    -o allow_other         let other users in (each to their own sockets;\n"
+	       "                           default_permissions is turned on with it)\n\n"
 	       "Unmount with: fusermount3 -u MOUNTPOINT\n\n", prog);
+}
+
+/* sockfs's own options, beside libfuse's. */
+struct sockfs_opts {
+	char *netns;
+	bool allow_other;
+};
+
+enum { KEY_ALLOW_OTHER };
+
+static const struct fuse_opt sockfs_opt_spec[] = {
+	{ "--netns=%s", offsetof(struct sockfs_opts, netns), 0 },
+	{ "netns=%s", offsetof(struct sockfs_opts, netns), 0 },
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+	FUSE_OPT_END
+};
+
+static int sockfs_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct sockfs_opts *o = data;
+
+	if (key == KEY_ALLOW_OTHER)
+		o->allow_other = true;
+	return 1;	/* keep it for libfuse */
+}
+
+/* Sockets are made in the namespace at PATH; the mount stays where it is
+ * (the mount namespace is another).  Threads made later inherit it. */
+static int enter_netns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "sockfs: --netns %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 static void on_fuse(void *arg, uint32_t events)
@@ -101,11 +149,17 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
+	struct sockfs_opts so = { NULL, false };
 	struct daemon d = { .sigfd = -1 };
 	int ret = 1;
 
-	if (fuse_parse_cmdline(&args, &opts) != 0)
+	if (fuse_opt_parse(&args, &so, sockfs_opt_spec, sockfs_opt_proc) != 0)
 		return 2;
+	if (fuse_parse_cmdline(&args, &opts) != 0) {
+		free(so.netns);
+		fuse_opt_free_args(&args);
+		return 2;
+	}
 	if (opts.show_help) {
 		usage(argv[0]);
 		fuse_cmdline_help();
@@ -125,6 +179,11 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	fuse_opt_add_arg(&args, "-ofsname=sockfs");
+	/* Other users in: the kernel checks modes and owners too. */
+	if (so.allow_other)
+		fuse_opt_add_arg(&args, "-odefault_permissions");
+	if (so.netns && enter_netns(so.netns) != 0)
+		goto out_args;
 	d.fs.uid = getuid();
 	d.fs.gid = getgid();
 	clock_gettime(CLOCK_REALTIME, &d.fs.start);
@@ -161,6 +220,7 @@ out_mount:
 out_session:
 	fuse_session_destroy(d.fs.se);
 out_args:
+	free(so.netns);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return ret;

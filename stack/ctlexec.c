@@ -5,15 +5,85 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
+#include "ident.h"
 #include "io.h"
 #include "io_internal.h"
 
 enum { CMD_DONE = 0, CMD_WAIT = 1, CMD_CLOSED = 2 };
 
 static void on_resolved(struct resolve_job *j);
+
+/* The kernel would refuse the caller these sockets; the daemon must too,
+ * whatever its own rights. */
+static int may_make(struct waiter *w, struct sock *s)
+{
+	if (s->fd >= 0)
+		return 0;
+	if (s->kind == KIND_RAW && !caller_has_cap(&w->who, CAP_NET_RAW)) {
+		w->why = "raw sockets need CAP_NET_RAW";
+		return -EPERM;
+	}
+	if (s->kind == KIND_ICMP && !caller_may_ping(&w->who) && !caller_has_cap(&w->who, CAP_NET_RAW)) {
+		w->why = "Permission denied: your group is not in net.ipv4.ping_group_range";
+		return -EACCES;
+	}
+	return 0;
+}
+
+static int ensure_fd(struct waiter *w, struct sock *s, int family)
+{
+	int err = may_make(w, s);
+
+	return err ? err : sock_ensure_fd(s, family);
+}
+
+/* A unix socket path is reached with the caller's rights: the kernel
+ * checks search and write permission with the fsuid and groups. */
+static bool is_unix_path(const struct saddr *a)
+{
+	return a->ss.ss_family == AF_UNIX && a->len > sizeof(sa_family_t) &&
+	       ((const struct sockaddr_un *)&a->ss)->sun_path[0] != '\0';
+}
+
+/* bind(2) or connect(2) of S to A, as the caller where a path is named. */
+static int call_as(struct waiter *w, struct sock *s, const struct saddr *a,
+		   int (*call)(int, const struct sockaddr *, socklen_t))
+{
+	struct as_caller saved;
+	int r, err;
+
+	if (!is_unix_path(a))
+		return call(s->fd, (const struct sockaddr *)&a->ss, a->len) < 0 ? -errno : 0;
+	if ((err = as_caller_enter(&w->who, &saved)) != 0)
+		return err;
+	r = call(s->fd, (const struct sockaddr *)&a->ss, a->len);
+	err = errno;
+	as_caller_leave(&saved);
+	return r < 0 ? -err : 0;
+}
+
+/* Ports below ip_unprivileged_port_start need CAP_NET_BIND_SERVICE. */
+static int may_bind(struct waiter *w, const struct saddr *a)
+{
+	unsigned port;
+
+	if (a->ss.ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	else if (a->ss.ss_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	else
+		return 0;
+	if (port == 0 || port >= unprivileged_port_start() ||
+	    caller_has_cap(&w->who, CAP_NET_BIND_SERVICE))
+		return 0;
+	w->why = "Permission denied: ports below net.ipv4.ip_unprivileged_port_start need CAP_NET_BIND_SERVICE";
+	return -EACCES;
+}
 
 /* Where a socket stands when a connect fails or is undone. */
 static enum sock_state unconnected(struct sock *s)
@@ -64,12 +134,14 @@ static struct saddr *pick_addr(struct waiter *w, struct sock *s)
 static int bind_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 {
 	struct saddr *a = pick_addr(w, s);
-	int err = sock_ensure_fd(s, a->ss.ss_family);
+	int err = may_bind(w, a);
 
+	if (!err)
+		err = ensure_fd(w, s, a->ss.ss_family);
+	if (!err)
+		err = call_as(w, s, a, bind);
 	if (err)
 		return err;
-	if (bind(s->fd, (struct sockaddr *)&a->ss, a->len) < 0)
-		return -errno;
 	s->bound = true;
 	if (s->state == SS_OPEN)
 		s->state = SS_BOUND;
@@ -79,7 +151,7 @@ static int bind_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 static int to_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 {
 	struct saddr *a = pick_addr(w, s);
-	int err = sock_ensure_fd(s, a->ss.ss_family);
+	int err = ensure_fd(w, s, a->ss.ss_family);
 
 	if (err)
 		return err;
@@ -95,16 +167,15 @@ static int connect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 
 	for (; w->attempt < w->naddrs; w->attempt++) {
 		struct saddr *a = &w->addrs[w->attempt];
-		if ((err = sock_ensure_fd(s, a->ss.ss_family)) != 0)
+		if ((err = ensure_fd(w, s, a->ss.ss_family)) != 0)
 			continue;
 		if (s->state == SS_CONNECTING)
 			s->state = unconnected(s);
 		s->connected_to = *a;
-		if (connect(s->fd, (struct sockaddr *)&a->ss, a->len) == 0) {
+		if ((err = call_as(w, s, a, connect)) == 0) {
 			s->state = SS_CONNECTED;
 			return CMD_DONE;
 		}
-		err = -errno;
 		if (err == -EINPROGRESS) {
 			s->state = SS_CONNECTING;
 			if (w->nonblock)
@@ -131,7 +202,7 @@ static int disconnect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 
 static int listen_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 {
-	int err = sock_ensure_fd(s, 0);
+	int err = ensure_fd(w, s, 0);
 
 	if (err)
 		return err;
@@ -171,7 +242,7 @@ static int set_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 static int group_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 {
 	int family = c->addr.ss.ss_family;
-	int err = sock_ensure_fd(s, s->fd >= 0 ? 0 : family);
+	int err = ensure_fd(w, s, s->fd >= 0 ? 0 : family);
 	bool join = c->op == CTL_JOIN;
 
 	if (err)
@@ -256,7 +327,9 @@ static int ctl_run(struct waiter *w)
 	struct sock *s = w->h->sock;
 
 	while (w->cur < w->ncmds) {
-		int r = exec_cmd(w, s, &w->cmds[w->cur]);
+		int r;
+		w->why = NULL;
+		r = exec_cmd(w, s, &w->cmds[w->cur]);
 		if (r == CMD_WAIT)
 			return CMD_WAIT;
 		if (r == CMD_CLOSED) {

@@ -43,37 +43,119 @@ static int thread_setgroups(int n, const gid_t *groups)
 	return (int)syscall(SYS_setgroups, n, groups);
 }
 
-int open_as(const struct caller *who, const char *path, int flags)
+int as_caller_enter(const struct caller *who, struct as_caller *saved)
 {
-	gid_t groups[GROUPS_MAX], mine[GROUPS_MAX];
-	int ng, nmine, fd, err;
+	gid_t groups[GROUPS_MAX];
+	int ng;
 
-	if (path[0] != '/')
-		return -EINVAL;
-	if (who->uid == geteuid()) {
-		fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
-		return fd < 0 ? -errno : fd;
-	}
+	saved->switched = false;
+	if (who->uid == geteuid() && who->gid == getegid())
+		return 0;
 	/* Without the caller's groups, fail closed: act with none. */
 	ng = groups_of(who->pid, groups, GROUPS_MAX);
-	nmine = getgroups(GROUPS_MAX, mine);
+	saved->ngroups = getgroups(GROUPS_MAX, saved->groups);
 	if (thread_setgroups(ng > 0 ? ng : 0, groups) < 0)
 		return -EPERM;
+	saved->switched = true;
 	setfsgid(who->gid);
 	setfsuid(who->uid);
 	/* setfsuid answers with the fsuid before the call: asking again tells
 	 * whether the switch took (it does not without CAP_SETUID). */
 	if ((uid_t)setfsuid(who->uid) != who->uid || (gid_t)setfsgid(who->gid) != who->gid) {
-		fd = -1;
-		err = EPERM;
-	} else {
-		fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
-		err = errno;
+		as_caller_leave(saved);
+		return -EPERM;
 	}
+	return 0;
+}
+
+void as_caller_leave(struct as_caller *saved)
+{
+	if (!saved->switched)
+		return;
 	setfsuid(geteuid());
 	setfsgid(getegid());
-	thread_setgroups(nmine > 0 ? nmine : 0, mine);
+	thread_setgroups(saved->ngroups > 0 ? saved->ngroups : 0, saved->groups);
+	saved->switched = false;
+}
+
+int open_as(const struct caller *who, const char *path, int flags)
+{
+	struct as_caller saved;
+	int fd, err;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	if ((err = as_caller_enter(who, &saved)) != 0)
+		return err;
+	fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+	err = errno;
+	as_caller_leave(&saved);
 	return fd < 0 ? -err : fd;
+}
+
+/* The value of the line "KEY:" in /proc/PID/status, or NULL. */
+static char *status_line(pid_t pid, const char *key, char *line, size_t size)
+{
+	char path[64];
+	FILE *f;
+	char *found = NULL;
+
+	if (pid <= 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return NULL;
+	while (fgets(line, (int)size, f))
+		if (strncmp(line, key, strlen(key)) == 0) {
+			found = line + strlen(key);
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+bool caller_has_cap(const struct caller *who, int cap)
+{
+	char line[256];
+	char *v = status_line(who->pid, "CapEff:", line, sizeof(line));
+
+	return v && ((strtoull(v, NULL, 16) >> cap) & 1);
+}
+
+static bool read_numbers(const char *path, unsigned long *a, unsigned long *b)
+{
+	FILE *f = fopen(path, "re");
+	int n;
+
+	if (f == NULL)
+		return false;
+	n = fscanf(f, "%lu %lu", a, b);
+	fclose(f);
+	return n >= 1;
+}
+
+bool caller_may_ping(const struct caller *who)
+{
+	unsigned long lo = 1, hi = 0;
+	gid_t groups[GROUPS_MAX];
+	int ng;
+
+	if (!read_numbers("/proc/sys/net/ipv4/ping_group_range", &lo, &hi))
+		return false;
+	if (who->gid >= lo && who->gid <= hi)
+		return true;
+	ng = groups_of(who->pid, groups, GROUPS_MAX);
+	for (int i = 0; i < ng; i++)
+		if (groups[i] >= lo && groups[i] <= hi)
+			return true;
+	return false;
+}
+
+unsigned unprivileged_port_start(void)
+{
+	unsigned long v = 1024, unused;
+
+	return read_numbers("/proc/sys/net/ipv4/ip_unprivileged_port_start", &v, &unused) ? (unsigned)v : 1024;
 }
 
 bool pids_related(pid_t a, pid_t ap, pid_t b, pid_t bp)

@@ -105,6 +105,20 @@ os.execvp(sys.argv[1], sys.argv[1:])')
 
 ready_of() { cat "$WORK/$1.ready"; }
 
+# udp_echo_peer NAME: a python UDP peer on 127.0.0.1 that answers every
+# datagram with "echo: " and the datagram; its port is $(ready_of NAME).
+udp_echo_peer() {
+	py_peer "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+while True:
+    m, a = s.recvfrom(70000)
+    s.sendto(b"echo: " + m, a)
+PY
+}
+
 finish() {
 	echo "$TESTNAME: $NTESTS passed, 0 failed"
 }

@@ -6,16 +6,7 @@
 start_sockfs
 U="$MNT/udp"
 
-# A python echo peer: answers every datagram with "echo: " + it.
-py_peer echo <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-while True:
-    m, a = s.recvfrom(70000)
-    s.sendto(b"echo: " + m, a)
-PY
+udp_echo_peer echo
 EPORT=$(ready_of echo)
 
 d="$U/$(cat "$U/clone")"
