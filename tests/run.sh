@@ -1,39 +1,119 @@
 #!/bin/bash
 # The whole test suite: installs what the build and the tests need (as root,
-# on Debian), builds in build/, runs `make check`, prints a summary.
+# on Debian), then runs four stages and prints one summary:
+#   check       make check on a -Werror build (build/)
+#   sanitizers  make check again, built with ASan + UBSan (build-san/)
+#   valgrind    the integration tests that exercise the most code, with the
+#               daemon under valgrind memcheck (errors or definite leaks fail)
+#   fuzz        each libFuzzer harness for $FUZZ_SECONDS (30) seconds
+# STAGES="check sanitizers" (say) runs only some of them.
 set -eu
 cd "$(dirname "$0")/.."
+top=$PWD
+stages=${STAGES:-check sanitizers valgrind fuzz}
 
 bash scripts/deps.sh test
-
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
-mkdir -p build
-cd build
-../configure --enable-werror ${CONFIGURE_FLAGS:-} >/dev/null
-make -j"$(nproc)" >/dev/null
-status=0
-make check || status=$?
 
-# One closing line for humans and CI: the Check cases and the integration
-# test steps, counted from the logs.
-passed=0 failed=0
-if [ -f tests/unit/unit.log ]; then
-	line=$(grep -E '^[0-9]+%: Checks: ' tests/unit/unit.log | tail -1)
-	echo "unit: $line"
-	checks=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
-	bad=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1+\2/')
-	passed=$((passed + checks - (bad))); failed=$((failed + bad))
-fi
-for log in tests/integration/t-*.log; do
-	[ -f "$log" ] || continue
-	passed=$((passed + $(grep -c '^ok ' "$log" || true)))
-	grep -q '^FAIL' "$log" && failed=$((failed + 1))
-done
-if [ "$status" -ne 0 ]; then
-	for log in tests/unit/unit.log tests/integration/t-*.log; do
+# build DIR [configure flags...]
+build() {
+	local dir=$1
+	shift
+	mkdir -p "$top/$dir"
+	(cd "$top/$dir" && "$top/configure" --enable-werror "$@" >/dev/null && make -j"$(nproc)" >/dev/null)
+}
+
+# count DIR: "passed failed" from a make check's logs: the Check cases and
+# the integration test steps.
+count() {
+	local dir=$1 passed=0 failed=0 line checks bad
+	if [ -f "$dir/tests/unit/unit.log" ]; then
+		line=$(grep -E '^[0-9]+%: Checks: ' "$dir/tests/unit/unit.log" | tail -1)
+		checks=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+		bad=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1+\2/')
+		passed=$((passed + checks - (bad))); failed=$((failed + bad))
+	fi
+	for log in "$dir"/tests/integration/t-*.log; do
+		[ -f "$log" ] || continue
+		passed=$((passed + $(grep -c '^ok ' "$log" || true)))
+		grep -q '^FAIL' "$log" && failed=$((failed + 1))
+	done
+	echo "$passed $failed"
+}
+
+# show_failures DIR: the logs of what failed.
+show_failures() {
+	for log in "$1"/tests/unit/unit.log "$1"/tests/integration/t-*.log; do
 		grep -q -E '^FAIL|Failures: [1-9]|Errors: [1-9]' "$log" 2>/dev/null && { echo "=== $log"; cat "$log"; }
 	done
-	[ "$failed" -gt 0 ] || failed=1
-fi
-echo "sockfs tests: $passed passed, $failed failed"
+	return 0
+}
+
+status=0 summary=()
+# stage NAME DIR [make check args...]: make check in DIR, counted.
+stage() {
+	local name=$1 dir=$2 st=0 p f
+	shift 2
+	echo "=== $name"
+	# Each stage counts only its own logs.
+	rm -f "$top/$dir"/tests/integration/t-*.log "$top/$dir"/tests/unit/unit.log
+	(cd "$top/$dir" && make check "$@") || st=$?
+	read -r p f < <(count "$top/$dir")
+	if [ "$st" -ne 0 ]; then
+		show_failures "$top/$dir"
+		[ "$f" -gt 0 ] || f=1
+		status=1
+	fi
+	summary+=("$name: $p passed, $f failed")
+	total_p=$((total_p + p)); total_f=$((total_f + f))
+}
+total_p=0 total_f=0
+
+for s in $stages; do
+	case $s in
+	check)
+		build build ${CONFIGURE_FLAGS:-}
+		stage check build
+		;;
+	sanitizers)
+		build build-san --enable-sanitizers
+		stage sanitizers build-san
+		;;
+	valgrind)
+		[ -x build/sockfs ] || build build
+		logs=$(mktemp -d /tmp/sockfs-valgrind.XXXXXX)
+		# Tests that move gigabytes or time themselves are left out.
+		stage valgrind build \
+			TESTS="tests/integration/t-basics.sh tests/integration/t-udp.sh tests/integration/t-unix.sh
+			       tests/integration/t-ctl-errors.sh tests/integration/t-listen.sh
+			       tests/integration/t-ends.sh tests/integration/t-dgram.sh
+			       tests/integration/t-cmsg.sh tests/integration/t-examples.sh
+			       tests/integration/t-icmp.sh" \
+			SOCKFS_UNDER_TEST="$top/tests/valgrind-sockfs.sh" VALGRIND_LOGS="$logs"
+		if grep -l "ERROR SUMMARY: [1-9]\|definitely lost: [1-9]" "$logs"/*.log 2>/dev/null; then
+			status=1
+			summary+=("valgrind reports: see $logs")
+		fi
+		;;
+	fuzz)
+		[ -f build/config.h ] || build build
+		echo "=== fuzz"
+		if bash tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"; then
+			summary+=("fuzz: 3 harnesses, ${FUZZ_SECONDS:-30} s each, no crash")
+		else
+			summary+=("fuzz: a harness crashed")
+			total_f=$((total_f + 1))
+			status=1
+		fi
+		;;
+	*)
+		echo "tests/run.sh: unknown stage $s" >&2
+		exit 2
+		;;
+	esac
+done
+
+# One closing block for humans and CI.
+printf '%s\n' "${summary[@]}"
+echo "sockfs tests: $total_p passed, $total_f failed"
 exit "$status"

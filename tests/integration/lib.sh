@@ -43,9 +43,11 @@ ok() {
 	echo "ok $NTESTS - $*"
 }
 
-# Mounts sockfs at $MNT in the foreground (so its exit status is ours).
+# Mounts sockfs at $MNT in the foreground (so its exit status is ours),
+# run through "${SOCKFS_PREFIX[@]}" when a test sets it (prlimit, say).
+SOCKFS_PREFIX=()
 start_sockfs() {
-	"$SOCKFS" -f "$@" "$MNT" 2>"$WORK/sockfs.log" &
+	"${SOCKFS_PREFIX[@]}" "$SOCKFS" -f "$@" "$MNT" 2>"$WORK/sockfs.log" &
 	SOCKFS_PID=$!
 	for _ in $(seq 100); do
 		mountpoint -q "$MNT" && [ -d "$MNT/tcp" ] && return 0
