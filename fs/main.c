@@ -212,6 +212,7 @@ int main(int argc, char *argv[])
 out_stack:
 	/* Every socket closes; whoever still waits gets an answer. */
 	stack_fini(&d.fs.st);
+	sockfs_free_open_files(&d.fs);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	free(d.buf.mem);

@@ -25,6 +25,7 @@ struct fh {
 	enum file_type file;
 	int kind;
 	struct handle *h;
+	struct fh *next, *prev;		/* in fsctx->open_files */
 };
 
 static struct fsctx *ctx(fuse_req_t req)
@@ -197,6 +198,36 @@ static void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, err);
 }
 
+static void fh_link(struct fsctx *fs, struct fh *fh)
+{
+	fh->prev = NULL;
+	fh->next = fs->open_files;
+	if (fh->next)
+		fh->next->prev = fh;
+	fs->open_files = fh;
+}
+
+/* Unlinks FH and frees it with its handle. */
+static void fh_free(struct fsctx *fs, struct fh *fh)
+{
+	if (fh->prev)
+		fh->prev->next = fh->next;
+	else
+		fs->open_files = fh->next;
+	if (fh->next)
+		fh->next->prev = fh->prev;
+	if (fh->h->poll_handle)
+		fuse_pollhandle_destroy(fh->h->poll_handle);
+	handle_close(fh->h);
+	free(fh);
+}
+
+void sockfs_free_open_files(struct fsctx *fs)
+{
+	while (fs->open_files)
+		fh_free(fs, fs->open_files);
+}
+
 static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
@@ -230,21 +261,15 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * keeps its offsets (pread/pwrite on a regular file). */
 	fi->direct_io = 1;
 	fi->nonseekable = !tree_is_file_slot(n.file);
+	fh_link(ctx(req), fh);
 	/* An open whose caller is gone gets no release: undo it here. */
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		handle_close(fh->h);
-		free(fh);
-	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		fh_free(ctx(req), fh);
 }
 
 static void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
-
-	if (fh->h->poll_handle)
-		fuse_pollhandle_destroy(fh->h->poll_handle);
-	handle_close(fh->h);
-	free(fh);
+	fh_free(ctx(req), (struct fh *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 

@@ -11,4 +11,9 @@ extern const struct fuse_lowlevel_ops sockfs_ops;
 /* The stack's poll_notify: wakes a poll(2) waiting on H's file. */
 void sockfs_poll_notify(struct handle *h);
 
+struct fsctx;
+/* Frees the files still open at shutdown: after an unmount or a signal
+ * the kernel sends no release for them.  Call after stack_fini. */
+void sockfs_free_open_files(struct fsctx *fs);
+
 #endif

@@ -45,12 +45,17 @@ struct node {
 	struct sock *sock;	/* for F_SOCKDIR and the files in it */
 };
 
+struct fh;
+
 struct fsctx {
 	struct stack st;
 	struct fuse_session *se;
 	uid_t uid;		/* the daemon's: owner of the fixed folders */
 	gid_t gid;
 	struct timespec start;
+	/* Every open file, so that shutdown can free those the kernel
+	 * will never release. */
+	struct fh *open_files;
 };
 
 fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id);
