@@ -150,13 +150,13 @@ ok "seed 003: MSG_OOB on tcp reaches the peer as urgent data; MSG_EOR is accepte
 # message can be larger; a small reader gets the rest of a message next.
 d="$U/$(cat "$U/clone")"
 echo "to 127.0.0.1:$SPORT" > "$d/ctl"
-head -c 65507 /dev/zero | tr '\0' 'u' | dd of="$d/data" bs=65507 count=1 status=none
+head -c 65507 /dev/zero | tr '\0' 'u' | dd iflag=fullblock of="$d/data" bs=65507 count=1 status=none
 expect_eq "$(jq -r .counters.tx_msgs "$d/status")" 1 "one datagram for 65507 bytes"
 for _ in $(seq 50); do [ "$(wc -l < "$WORK/sink.ready.got")" -ge 3 ] && break; sleep 0.05; done
 expect_eq "$(tail -1 "$WORK/sink.ready.got")" "<65507 bytes>" "65507 bytes at the sink"
 expect_err "Message too long" dd if=/dev/zero of="$d/data" bs=65508 count=1 status=none
 echo "to 127.0.0.1:$EPORT" > "$d/ctl"
-head -c 60000 /dev/zero | dd of="$d/data" bs=60000 count=1 status=none
+head -c 60000 /dev/zero | dd iflag=fullblock of="$d/data" bs=60000 count=1 status=none
 expect_eq "$(dd if="$d/data" bs=1000 status=none | wc -c)" 60006 "echo read 1000 bytes at a time"
 rmdir "$d"
 read -r a b < "$MNT/unixgram/pair"
