@@ -61,7 +61,7 @@ static void reply_entry(fuse_req_t req, const struct node *n)
 static void sfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	/* A datagram of any size a socket takes must arrive in one request. */
-	conn->max_write = 1 << 20;
+	conn->max_write = SOCKFS_IO_MAX;
 	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;

@@ -188,7 +188,7 @@ void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st)
 	st->st_nlink = tree_is_dir(n->file) ? 2 : 1;
 	st->st_uid = n->sock ? n->sock->uid : fs->uid;
 	st->st_gid = n->sock ? n->sock->gid : fs->gid;
-	st->st_blksize = 4096;
+	st->st_blksize = SOCKFS_IO_MAX;
 	st->st_atim = st->st_mtim = st->st_ctim = n->sock ? n->sock->ctime : fs->start;
 	if (tree_is_file_slot(n->file)) {
 		/* A received file: its own size, so cat and dd see the end. */

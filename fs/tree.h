@@ -13,6 +13,13 @@
 
 #include "sock.h"
 
+/* The most one read or write request carries (libfuse's limit, 256 pages).
+ * Files report it as st_blksize, so cat, cp and dd's defaults move 1 MiB
+ * per system call instead of 128 KiB: every request costs the reader and
+ * the daemon a round of wake-ups, and on the bench machine that, not
+ * copying, is where the time went (docs/benchmarks.md). */
+#define SOCKFS_IO_MAX (1 << 20)
+
 enum file_type {
 	F_NONE,
 	F_ROOT,		/* must be 1: FUSE_ROOT_ID */

@@ -1,0 +1,198 @@
+#!/bin/bash
+# bench/run.sh - sockfs side by side with socat, netcat, bash's /dev/tcp
+# and /dev/udp, and the kernel itself, all in one run on this machine:
+#   1. bulk TCP send and receive (BENCH_BYTES, 1 GiB by default)
+#   2. the shell's cost per UDP message (2000 messages from a bash loop)
+#   3. UDP round trips (10,000) through sockfs files and on a plain socket
+#   4. scale: BENCH_SOCKETS (10,000) sockets and as many waiting readers
+# Prints a table with ratios and the targets of issue 7.  Run as root on
+# Debian from a built tree (bash tests/run.sh or make); installs its peers.
+# Only loopback is used.
+set -eu
+cd "$(dirname "$0")/.."
+top=$PWD
+BYTES=${BENCH_BYTES:-1073741824}
+NSOCK=${BENCH_SOCKETS:-10000}
+REPS=${BENCH_REPS:-3}
+ONLY=${BENCH_ONLY:-bulk shell rtt scale}
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+SOCKFS=${SOCKFS:-$top/build/sockfs}
+[ -x "$SOCKFS" ] || { echo "bench: build first (bash tests/run.sh)" >&2; exit 2; }
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat netcat-openbsd python3 >/dev/null
+fi
+# Every socket is a descriptor of the daemon: raise the soft limit to the hard one.
+ulimit -n "$(ulimit -Hn)"
+
+work=$(mktemp -d /tmp/sockfs-bench.XXXXXX)
+mnt=$work/mnt
+mkdir -p "$mnt"
+pids=()
+finish() {
+	set +e
+	kill "${pids[@]}" 2>/dev/null
+	fusermount3 -u "$mnt" 2>/dev/null
+	rm -rf "$work"
+}
+trap finish EXIT
+"$SOCKFS" -f "$mnt" 2>"$work/sockfs.log" &
+daemon=$!
+pids+=($daemon)
+for _ in $(seq 100); do [ -d "$mnt/tcp" ] && break; sleep 0.05; done
+cc -O2 -o "$work/kernel" "$top/bench/kernel.c"
+T() { python3 "$top/bench/tools.py" "$@"; }
+now() { date +%s.%N; }
+
+# serve NAME TOOL ARGS...: starts a peer and sets $port to its port.  Not
+# to be called in $(...): the peer's pid must reach pids, so finish stops it.
+serve() {
+	local name=$1 tool=$2
+	shift 2
+	rm -f "$work/$name.port"
+	case $tool in
+	sink | source) "$work/kernel" "$tool" "$work/$name.port" "$@" > "$work/$name.out" & ;;
+	*) python3 "$top/bench/tools.py" "$tool" "$work/$name.port" "$@" > "$work/$name.out" & ;;
+	esac
+	pids+=($!)
+	for _ in $(seq 250); do [ -s "$work/$name.port" ] && break; sleep 0.02; done
+	port=$(cat "$work/$name.port")
+}
+
+rows=()
+ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
+row() { rows+=("$(printf '%-44s %14s  %s' "$1" "$2" "${3:-}")"); }
+
+# --- 1. bulk TCP ---------------------------------------------------------
+if want bulk; then
+head -c "$BYTES" /dev/zero > "$work/bulk"
+serve sink sink
+SINK=$port
+serve source source "$BYTES"
+SRC=$port
+
+# best_send NAME CMD: best MB/s of REPS sends of the file into the sink
+# (timed until the sink has read the last byte).
+best_send() {
+	local name=$1 cmd=$2 best=0 t0 line
+	for _ in $(seq "$REPS"); do
+		local before
+		before=$(wc -l < "$work/sink.out")
+		t0=$(now)
+		PORT=$SINK FILE=$work/bulk bash -c "$cmd"
+		for _ in $(seq 600); do [ "$(wc -l < "$work/sink.out")" -gt "$before" ] && break; sleep 0.05; done
+		line=$(tail -1 "$work/sink.out")
+		[ "${line% *}" = "$BYTES" ] || { echo "bench: $name delivered ${line% *} bytes" >&2; exit 1; }
+		best=$(python3 -c "import sys; print(max(float(sys.argv[1]), $BYTES / (float(sys.argv[2]) - float(sys.argv[3])) / 1e6))" "$best" "${line#* }" "$t0")
+	done
+	printf '%.0f' "$best"
+}
+
+# best_recv NAME CMD: best MB/s of REPS receives of BYTES from the source.
+best_recv() {
+	local name=$1 cmd=$2 best=0 t0 t1
+	for _ in $(seq "$REPS"); do
+		t0=$(now)
+		PORT=$SRC bash -c "$cmd"
+		t1=$(now)
+		best=$(python3 -c "import sys; print(max(float(sys.argv[1]), $BYTES / (float(sys.argv[2]) - float(sys.argv[3])) / 1e6))" "$best" "$t1" "$t0")
+	done
+	printf '%.0f' "$best"
+}
+
+sfs_send='d='"$mnt"'/tcp/$(cat '"$mnt"'/tcp/clone); echo "connect 127.0.0.1:$PORT" > $d/ctl; cat $FILE > $d/data; rmdir $d'
+sfs_recv='d='"$mnt"'/tcp/$(cat '"$mnt"'/tcp/clone); echo "connect 127.0.0.1:$PORT" > $d/ctl; cat $d/data > /dev/null; rmdir $d'
+declare -A S R
+S[kernel]=$(best_send kernel "$work/kernel send \$PORT \$FILE")
+# The daemon's CPU time (user + system) per GiB moved: steadier than MB/s
+# on a small machine, where the figure depends on which tasks share a CPU.
+ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
+cpu_per_gib() { python3 -c "import os, sys; print('%.2f' % ((int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf('SC_CLK_TCK') / ($REPS * $BYTES / 2**30)))" "$1" "$2"; }
+c0=$(ticks)
+S[sockfs]=$(best_send sockfs "$sfs_send")
+S[cpu]=$(cpu_per_gib "$c0" "$(ticks)")
+S[socat]=$(best_send socat 'socat -u FILE:$FILE TCP:127.0.0.1:$PORT')
+S[socat_b]=$(best_send socat_b 'socat -b 131072 -u FILE:$FILE TCP:127.0.0.1:$PORT')
+S[nc]=$(best_send nc 'nc -N 127.0.0.1 $PORT < $FILE')
+S[bash]=$(best_send bash 'cat $FILE > /dev/tcp/127.0.0.1/$PORT')
+R[kernel]=$(best_recv kernel "$work/kernel recv \$PORT")
+c0=$(ticks)
+R[sockfs]=$(best_recv sockfs "$sfs_recv")
+R[cpu]=$(cpu_per_gib "$c0" "$(ticks)")
+R[socat]=$(best_recv socat 'socat -u TCP:127.0.0.1:$PORT /dev/null')
+R[socat_b]=$(best_recv socat_b 'socat -b 131072 -u TCP:127.0.0.1:$PORT /dev/null')
+R[nc]=$(best_recv nc 'nc -d 127.0.0.1 $PORT > /dev/null')
+R[bash]=$(best_recv bash 'cat < /dev/tcp/127.0.0.1/$PORT > /dev/null')
+# bulk_rows TITLE ARRAY: the rows of one direction.
+bulk_rows() {
+	local -n fig=$2
+	local k
+	row "$1" ""
+	for k in kernel sockfs socat socat_b nc bash; do row "   $k" "${fig[$k]}"; done
+	row "   sockfs / socat default" "$(ratio "${fig[sockfs]}" "${fig[socat]}")x" "target >= 1.5x"
+	row "   sockfs / kernel" "$(ratio "${fig[sockfs]}" "${fig[kernel]}")x" "target >= 0.50x"
+	row "   sockfs daemon CPU, seconds per GiB" "${fig[cpu]}"
+}
+bulk_rows "1. bulk TCP send, MB/s (best of $REPS, $((BYTES >> 20)) MiB)" S
+bulk_rows "1. bulk TCP receive, MB/s" R
+rm -f "$work/bulk"
+fi
+
+# --- 2. the shell's cost per UDP message ---------------------------------
+if want shell; then
+N=2000
+# rate NAME LOOP: messages/s of a bash loop sending N messages, and the
+# count that arrived.
+rate() {
+	local name=$1 loop=$2 port t0 t1 got
+	serve "u$name" udp-count "$N"
+	t0=$(now)
+	P=$port N=$N D="$mnt" bash -c "$loop"
+	t1=$(now)
+	wait "${pids[-1]}" 2>/dev/null || true
+	got=$(cat "$work/u$name.out")
+	python3 -c "import sys; print('%.0f %s' % ($N / (float(sys.argv[1]) - float(sys.argv[2])), sys.argv[3]))" "$t1" "$t0" "$got"
+}
+sfs_udp='d=$D/udp/$(cat $D/udp/clone); echo "to 127.0.0.1:$P" > $d/ctl;'
+read -r m_open g_open < <(rate open "$sfs_udp"' for ((i = 0; i < N; i++)); do echo m > $d/data; done')
+read -r m_kept g_kept < <(rate kept "$sfs_udp"' exec 3>$d/data; for ((i = 0; i < N; i++)); do echo m >&3; done')
+read -r m_bash g_bash < <(rate bash 'for ((i = 0; i < N; i++)); do echo m > /dev/udp/127.0.0.1/$P; done')
+read -r m_bkept g_bkept < <(rate bkept 'exec 3>/dev/udp/127.0.0.1/$P; for ((i = 0; i < N; i++)); do echo m >&3; done')
+read -r m_socat g_socat < <(rate socat 'for ((i = 0; i < N; i++)); do echo m | socat -u - UDP:127.0.0.1:$P; done')
+read -r m_nc g_nc < <(rate nc 'for ((i = 0; i < N; i++)); do echo m | nc -u -w0 127.0.0.1 $P; done')
+row "2. shell loop, UDP messages/s ($N, delivered)" ""
+row "   sockfs, echo m > data (opens each time)" "$m_open" "($g_open)"
+row "   sockfs, exec 3>data; echo m >&3" "$m_kept" "($g_kept)"
+row "   bash, echo m > /dev/udp/..." "$m_bash" "($g_bash)"
+row "   bash, exec 3>/dev/udp/...; echo m >&3" "$m_bkept" "($g_bkept)"
+row "   socat -u - UDP: per message" "$m_socat" "($g_socat)"
+row "   nc -u -w0 per message" "$m_nc" "($g_nc)"
+row "   sockfs kept open / bash /dev/udp" "$(ratio "$m_kept" "$m_bash")x" "target >= 0.50x"
+row "   sockfs opening / socat" "$(ratio "$m_open" "$m_socat")x" "target >= 20x"
+fi
+
+# --- 3. round trips --------------------------------------------------------
+if want rtt; then
+serve echo udp-echo
+EP=$port
+d="$mnt/udp/$(cat "$mnt/udp/clone")"
+echo "connect 127.0.0.1:$EP" > "$d/ctl"
+rtt_s=$(T rtt-sockfs "$d" 10000)
+rtt_k=$(T rtt-direct "$EP" 10000)
+rmdir "$d"
+row "3. UDP round trip, microseconds (10,000)" ""
+row "   plain socket (python)" "$rtt_k"
+row "   sockfs data file, kept open (python)" "$rtt_s"
+fi
+
+# --- 4. scale --------------------------------------------------------------
+if want scale; then
+read -r create per_sock answer close < <(T scale "$mnt" "$daemon" "$NSOCK")
+row "4. scale: $NSOCK sockets, $NSOCK waiting readers" ""
+row "   create $NSOCK (clone), seconds" "$create"
+row "   daemon memory per idle socket, KiB" "$per_sock" "target <= 2"
+row "   clone answered with all waiting, ms" "$answer" "target < 10"
+row "   close all (rmdir), seconds" "$close"
+fi
+
+echo "sockfs $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') on $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r), $(date -u +%Y-%m-%d)"
+printf '%s\n' "${rows[@]}"
