@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 enum { CMD_DONE = 0, CMD_WAIT = 1, CMD_CLOSED = 2 };
 
 static void on_resolved(struct resolve_job *j);
+static int ctl_run(struct waiter *w);
 
 /* The kernel would refuse the caller these sockets; the daemon must too,
  * whatever its own rights. */
@@ -118,7 +120,7 @@ static int want_addrs(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 		return err;
 	}
 	w->job = j;
-	waiter_park(w, &s->lookups);
+	waiter_park(w, &s->held);
 	return CMD_WAIT;
 }
 
@@ -160,6 +162,37 @@ static int to_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 	return CMD_DONE;
 }
 
+/* Longest pause between two tries of a unix connect, in ms. */
+#define BACKLOG_RETRY_MAX 100
+
+static void retry_connect(struct timer *t)
+{
+	struct waiter *w = (struct waiter *)((char *)t - offsetof(struct waiter, retry));
+	struct sock *s = w->h->sock;
+
+	waiter_unqueue(w);
+	if (ctl_run(w) != CMD_CLOSED)
+		sock_update_interest(s);
+}
+
+/* A unix listener with a full backlog fails a non-blocking connect with
+ * EAGAIN, and nothing on the descriptor tells when room appears; the
+ * blocking connect a shell user expects sleeps in the kernel until then.
+ * So the write waits and tries again, after 5, 10, 20, ... up to 100 ms. */
+static int wait_backlog(struct waiter *w, struct sock *s)
+{
+	uint64_t ms = (uint64_t)5 << (w->retries < 5 ? w->retries : 5);
+
+	w->why = "the listener's backlog is full";
+	if (w->nonblock)
+		return -EAGAIN;
+	w->retries++;
+	timer_init(&w->retry, retry_connect);
+	timer_arm(&s->st->loop, &w->retry, ms < BACKLOG_RETRY_MAX ? ms : BACKLOG_RETRY_MAX);
+	waiter_park(w, &s->held);
+	return CMD_WAIT;
+}
+
 /* Tries w->addrs from w->attempt on; a stream connect may have to wait. */
 static int connect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 {
@@ -176,6 +209,8 @@ static int connect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 			s->state = SS_CONNECTED;
 			return CMD_DONE;
 		}
+		if (err == -EAGAIN && a->ss.ss_family == AF_UNIX)
+			return wait_backlog(w, s);
 		if (err == -EINPROGRESS) {
 			s->state = SS_CONNECTING;
 			if (w->nonblock)
@@ -343,6 +378,7 @@ static int ctl_run(struct waiter *w)
 		w->cur++;
 		w->naddrs = 0;
 		w->attempt = 0;
+		w->retries = 0;
 	}
 	waiter_finish(w, (ssize_t)w->len);
 	return CMD_DONE;

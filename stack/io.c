@@ -65,6 +65,7 @@ struct waiter *waiter_new(enum wtype type, waiter_done_fn done, void *cookie)
 	w->done = done;
 	w->cookie = cookie;
 	timer_init(&w->timer, on_timeout);
+	timer_init(&w->retry, NULL);	/* its user sets the callback */
 	return w;
 }
 
@@ -79,8 +80,10 @@ void waiter_finish(struct waiter *w, ssize_t res)
 	struct loop *l = waiter_loop(w);
 
 	waiter_unqueue(w);
-	if (l)
+	if (l) {
 		timer_cancel(l, &w->timer);
+		timer_cancel(l, &w->retry);
+	}
 	if (w->job) {
 		w->job->cancelled = true;	/* the resolver frees it */
 		w->job = NULL;
@@ -141,7 +144,7 @@ void sock_fail_waiters(struct sock *s)
 	fail_queue(&s->accepts, 0);
 	fail_queue(&s->writers, -EPIPE);
 	fail_queue(&s->ctls, -ECONNABORTED);
-	fail_queue(&s->lookups, -ECONNABORTED);
+	fail_queue(&s->held, -ECONNABORTED);
 }
 
 static void io_err(struct sock *s, const char *what, int err)

@@ -38,7 +38,9 @@ struct waiter {
 	int naddrs, attempt;
 	struct resolve_job *job;
 	int last_err;
-	struct timer timer;
+	struct timer timer;		/* the socket's `set timeout` */
+	struct timer retry;		/* a unix connect's next try */
+	unsigned retries;
 	/* accept: the socket whose name this read carries; done sets
 	 * undelivered when the name could not reach the caller. */
 	uint64_t child_id;

@@ -114,9 +114,10 @@ struct sock {
 
 	struct loop_watch watch;
 	/* Waiting: readers and writers of data, ctl writes waiting for a
-	 * connect to finish (ctls) or for a host name (lookups), readers of
-	 * listen (accepts). */
-	struct wqueue readers, writers, ctls, lookups, accepts;
+	 * connect to finish (ctls) or for something the descriptor does not
+	 * report (held: a host name, room in a unix listener's backlog),
+	 * readers of listen (accepts). */
+	struct wqueue readers, writers, ctls, held, accepts;
 	struct handle *handles;
 
 	/* A connection accepted for a reader of listen stays tied to its

@@ -61,6 +61,56 @@ expect_eq "$(cat "$p/data")" "cba" "seqpacket 1"
 expect_eq "$(cat "$p/data")" "gfed" "seqpacket 2"
 ok "unixpacket keeps message boundaries"
 
+# A listener whose backlog is full: a connect waits, as a blocking connect
+# would, and goes through once the server accepts.
+py_peer full <<'PY'
+import os, socket, sys, time
+d = os.path.dirname(sys.argv[1])
+# listen(0) holds one connection: the first client fills it.
+l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); l.bind(d + "/full.sock"); l.listen(0)
+first = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); first.connect(d + "/full.sock")
+open(sys.argv[1], "w").write("ok")
+while not os.path.exists(d + "/accept"):
+    time.sleep(0.02)
+for _ in range(2):
+    c, _ = l.accept()
+    c.sendall(b"accepted\n")
+    c.close()
+time.sleep(30)
+PY
+b="$MNT/unix/$(cat "$MNT/unix/clone")"
+expect_eq "$("$FILEIO" write "$b/ctl" "connect $WORK/full.sock" nb)" EAGAIN "O_NONBLOCK connect to a full backlog"
+grep -q "backlog is full" "$b/err" || fail "err: $(cat "$b/err")"
+echo "set timeout 0.3" > "$b/ctl"
+expect_err "Connection timed out" bash -c "echo 'connect $WORK/full.sock' > '$b/ctl'"
+echo "set timeout 0" > "$b/ctl"
+got=$(python3 - "$b/ctl" "connect $WORK/full.sock" <<'PY'
+import os, signal, sys
+def interrupted(*_):
+    raise InterruptedError
+signal.signal(signal.SIGALRM, interrupted)
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+fd = os.open(sys.argv[1], os.O_WRONLY)
+try:
+    os.write(fd, sys.argv[2].encode())
+    print("connected")
+except InterruptedError:
+    print("interrupted")
+PY
+)
+expect_eq "$got" interrupted "a connect waiting for the backlog, interrupted"
+echo "connect $WORK/full.sock" > "$b/ctl" &
+writer=$!
+sleep 0.5
+kill -0 "$writer" 2>/dev/null || fail "the connect did not wait for room in the backlog"
+touch "$WORK/accept"
+wait "$writer" || fail "the connect failed once there was room"
+expect_eq "$(cat "$b/peer")" "$WORK/full.sock" "peer after the wait"
+read -r line < "$b/data"
+expect_eq "$line" "accepted" "the server answers"
+rmdir "$b"
+ok "unix connect to a full backlog: waits and then connects; EAGAIN with O_NONBLOCK; timeout; interrupt"
+
 expect_err "Invalid argument" bash -c "echo 'connect relative/path' > '$s/ctl'"
 grep -q "must be absolute" "$s/err" || fail "err: $(cat "$s/err")"
 ok "relative unix paths are refused with a reason"

@@ -277,22 +277,93 @@ START_TEST(host_names_resolve_off_the_loop)
 }
 END_TEST
 
-START_TEST(unix_abstract_connect)
+/* A unix stream listener on an abstract name (NAME, without the '@'). */
+static int abstract_listener(char *name, size_t size, int backlog)
 {
-	struct handle *h = new_sock(KIND_UNIX, NULL);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char name[64], cmd[80], text[ADDR_TEXT_MAX];
 	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	int n = snprintf(name, sizeof(name), "sockfs-unit-%d", getpid());
+	int n = snprintf(name, size, "sockfs-unit-%d-%d", getpid(), backlog);
 
 	memcpy(sun.sun_path + 1, name, (size_t)n);
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun,
 			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)), 0);
-	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(listen(lfd, backlog), 0);
+	return lfd;
+}
+
+START_TEST(unix_abstract_connect)
+{
+	struct handle *h = new_sock(KIND_UNIX, NULL);
+	char name[64], cmd[80], text[ADDR_TEXT_MAX];
+	int lfd = abstract_listener(name, sizeof(name), 1);
+
 	snprintf(cmd, sizeof(cmd), "connect @%s", name);
 	ck_assert_int_ge(ctl(h, cmd), 0);
 	ck_assert_int_eq(sock_peer_text(h->sock, text, sizeof(text)), 0);
 	ck_assert_str_eq(text + 1, name);
+	close(lfd);
+}
+END_TEST
+
+/* A listener whose backlog (listen(0): one connection) is already full. */
+static int full_listener(char *cmd, size_t size)
+{
+	struct handle *first = new_sock(KIND_UNIX, NULL);
+	char name[64];
+	int lfd = abstract_listener(name, sizeof(name), 0);
+
+	snprintf(cmd, size, "connect @%s", name);
+	ck_assert_int_ge(ctl(first, cmd), 0);
+	return lfd;
+}
+
+static void run_loop_ms(uint64_t ms)
+{
+	uint64_t start = loop_now_ms();
+
+	while (loop_now_ms() - start < ms)
+		loop_once(&st.loop, 10);
+}
+
+START_TEST(unix_connect_waits_for_backlog_room)
+{
+	struct handle *h = new_sock(KIND_UNIX, NULL);
+	struct result r = { 0 };
+	char cmd[80];
+	int lfd = full_listener(cmd, sizeof(cmd)), c;
+
+	ck_assert(sock_ctl(h, waiter_new(W_CTL, on_done, &r), cmd, strlen(cmd)));
+	run_loop_ms(150);
+	ck_assert(!r.done);
+	c = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(c, 0);
+	ck_assert_int_eq(wait_for(&r), (ssize_t)strlen(cmd));
+	ck_assert_int_eq(h->sock->state, SS_CONNECTED);
+	close(c);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(unix_connect_to_full_backlog_nonblocking_or_interrupted)
+{
+	struct handle *h = new_sock(KIND_UNIX, NULL);
+	struct result r = { 0 };
+	struct waiter *w = waiter_new(W_CTL, on_done, &r);
+	char cmd[80];
+	int lfd = full_listener(cmd, sizeof(cmd));
+
+	w->nonblock = true;
+	ck_assert(!sock_ctl(h, w, cmd, strlen(cmd)));
+	ck_assert_int_eq(r.res, -EAGAIN);
+	ck_assert_ptr_nonnull(strstr(h->sock->err, "backlog is full"));
+	memset(&r, 0, sizeof(r));
+	w = waiter_new(W_CTL, on_done, &r);
+	ck_assert(sock_ctl(h, w, cmd, strlen(cmd)));
+	run_loop_ms(30);
+	waiter_cancel(w, -EINTR);
+	ck_assert_int_eq(r.res, -EINTR);
+	run_loop_ms(150);	/* its retry timer must not fire any more */
+	ck_assert_int_ne(h->sock->state, SS_CONNECTED);
 	close(lfd);
 }
 END_TEST
@@ -364,6 +435,8 @@ Suite *sock_suite(void)
 	tcase_add_test(tc, options_before_socket_apply_at_creation);
 	tcase_add_test(tc, host_names_resolve_off_the_loop);
 	tcase_add_test(tc, unix_abstract_connect);
+	tcase_add_test(tc, unix_connect_waits_for_backlog_room);
+	tcase_add_test(tc, unix_connect_to_full_backlog_nonblocking_or_interrupted);
 	tcase_add_test(tc, create_close_cycles_leak_no_fd);
 	tcase_add_test(tc, status_json_has_the_fields);
 	suite_add_tcase(s, tc);
