@@ -73,7 +73,12 @@ expect_eq "$(cat "$d/data" | sha256sum | cut -d' ' -f1)" "$(want_hash 1048576)" 
 rmdir "$d"
 ok "a peer that sent 1 MiB and left: every byte is read, then end of file"
 
-# Out of descriptors (the daemon runs with RLIMIT_NOFILE 64).
+# Out of descriptors (the daemon runs with RLIMIT_NOFILE 64).  A listener
+# made first shows what accepting does then.
+lst="$MNT/tcp/$(cat "$MNT/tcp/clone")"
+printf 'bind 127.0.0.1:0\nlisten\n' > "$lst/ctl"
+lport=$(cat "$lst/local")
+lport=${lport##*:}
 made=()
 while name=$(cat "$MNT/unixgram/clone" 2>"$WORK/emfile.err"); do
 	made+=("$name")
@@ -82,10 +87,25 @@ done
 grep -q "Too many open files" "$WORK/emfile.err" || fail "clone failed with: $(cat "$WORK/emfile.err")"
 echo "still here" > "$e/data"
 expect_eq "$(line_of "$e/data")" "still here" "an old socket while out of fds"
+python3 - "$lport" "$WORK/caller.ready" <<'PY' &
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.sendall(b"queued\n")
+open(sys.argv[2], "w").close()
+time.sleep(20)
+PY
+caller=$!
+for _ in $(seq 100); do [ -e "$WORK/caller.ready" ] && break; sleep 0.05; done
+expect_eq "$("$FILEIO" read "$lst/listen" 100)" EMFILE "accept while out of fds"
+grep -q "Too many open files" "$lst/err" || fail "listen err: $(cat "$lst/err")"
 for n in "${made[@]:0:4}"; do rmdir "$MNT/unixgram/$n"; done
 cat "$MNT/unixgram/clone" > /dev/null || fail "clone after fds were freed"
+read -r c < "$lst/listen"
+expect_eq "$(line_of "$MNT/tcp/$c/data")" "queued" "the connection that waited in the kernel"
+kill "$caller"
+rmdir "$MNT/tcp/$c" "$lst"
 for n in "${made[@]:4}"; do rmdir "$MNT/unixgram/$n"; done
-ok "out of descriptors: clone gets EMFILE (${#made[@]} made), old sockets work, clone recovers"
+ok "out of descriptors: clone and accept get EMFILE (${#made[@]} made), old sockets work, both recover and the queued caller is served"
 
 # A writer faster than its reader: O_NONBLOCK sees EAGAIN, a blocking
 # write waits, and the sink gets every byte once.
