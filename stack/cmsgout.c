@@ -177,6 +177,25 @@ static int parse_flags_json(struct parse *p, json_t *j)
 	return 0;
 }
 
+static int parse_to(struct parse *p, json_t *v)
+{
+	struct hostport name;
+	const char *why = NULL;
+	int r;
+
+	if (!json_is_string(v))
+		return fail(p, -EINVAL, "%s", "to must be an address string");
+	if (kind_info(p->s->kind)->stream)
+		return fail(p, -ENOPROTOOPT, "%s", "to is for message kinds (connect a stream)");
+	r = addr_parse(p->s->kind, json_string_value(v), &p->c->to, &name, &why);
+	if (r < 0)
+		return fail(p, r, "to: %s", why ? why : "bad address");
+	if (r == ADDR_NAME)
+		return fail(p, -EINVAL, "%s", "to needs a numeric address (a host name would block)");
+	p->c->has_to = true;
+	return 0;
+}
+
 static int parse_key(struct parse *p, const char *key, json_t *v)
 {
 	long long n;
@@ -192,6 +211,8 @@ static int parse_key(struct parse *p, const char *key, json_t *v)
 		return parse_pktinfo(p, v);
 	if (!strcmp(key, "flags"))
 		return parse_flags_json(p, v);
+	if (!strcmp(key, "to"))
+		return parse_to(p, v);
 	if (!strcmp(key, "ttl") || !strcmp(key, "tos")) {
 		json_t *o = json_pack("{sO}", key, v);
 		err = int_field(p, o, key, 255, &n);
@@ -209,7 +230,7 @@ static int parse_key(struct parse *p, const char *key, json_t *v)
 		}
 		return 0;
 	}
-	return fail(p, -EINVAL, "unknown key \"%s\" (credentials, rights, pktinfo, ttl, tos, flags)", key);
+	return fail(p, -EINVAL, "unknown key \"%s\" (credentials, rights, pktinfo, ttl, tos, flags, to)", key);
 }
 
 int cmsg_out_parse(struct sock *s, const char *text, size_t len, const struct caller *who,

@@ -6,7 +6,8 @@
  *               {"socket": "KIND/NAME"}, ...],
  *    "pktinfo": {"from": "ADDR", "interface": "NAME"},
  *    "ttl": N, "tos": N,
- *    "flags": ["more", "oob", ...] or "more,oob"}
+ *    "flags": ["more", "oob", ...] or "more,oob",
+ *    "to": "ADDR"}			(a numeric address: this message's destination)
  *
  * Everything is checked when cmsg is written, as the writer: paths are
  * opened with the writer's rights, sockets must be the writer's, and only
@@ -37,6 +38,8 @@ struct cmsg_out {
 	bool has_ttl, has_tos;
 	int ttl, tos;
 	int flags;			/* MSG_* */
+	bool has_to;			/* this message's destination */
+	struct saddr to;
 };
 
 /* Parses TEXT for socket S written by WHO; 0 with *out, or -errno with a

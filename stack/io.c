@@ -6,8 +6,10 @@
 #include "cmsgout.h"
 #include "ident.h"
 #include "rights.h"
+#include "status.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -224,19 +226,51 @@ union control {
 	struct cmsghdr align;
 };
 
+static bool headers_on(const struct sock *s)
+{
+	return s->opt_set[OPT_HEADERS] && s->opt_val[OPT_HEADERS];
+}
+
 /* Metadata of a message received with MH: descriptors get their homes,
- * and the reader is logged for cmsg. */
-static void record(struct sock *s, struct waiter *w, struct msghdr *mh, size_t n)
+ * and the reader is logged for cmsg.  With HEADER, also the JSON that
+ * cmsg would show, as one line (NULL when out of memory). */
+static void record(struct sock *s, struct waiter *w, struct msghdr *mh, size_t n, char **header)
 {
 	struct msg_meta *meta = malloc(sizeof(*meta));
 	struct meta_fds fds;
 
+	if (header)
+		*header = NULL;
 	if (meta == NULL)
 		return;
 	meta_parse(mh, n, meta, &fds);
 	rights_home(s, &fds, meta);
 	reader_log_add(&s->log, w->who.pid, meta);
+	if (header) {
+		json_t *o = msg_meta_json(s, meta);
+		*header = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+	}
 	free(meta);
+}
+
+/* `set headers 1`: the message MSG (N bytes) is delivered after its
+ * header line, as one message. */
+static ssize_t deliver_with_header(struct handle *h, struct waiter *w, char *header,
+				   char *msg, size_t n)
+{
+	size_t hl = header ? strlen(header) : 0;
+	char *all = header ? malloc(hl + 1 + n) : NULL;
+
+	if (all) {
+		memcpy(all, header, hl);
+		all[hl] = '\n';
+		memcpy(all + hl + 1, msg, n);
+	}
+	free(header);
+	if (msg != w->buf)
+		free(msg);
+	return all ? deliver_message(h, w, all, hl + 1 + n) : -ENOMEM;
 }
 
 /* IP_RECVERR: after a read failed with an error the network reported, the
@@ -253,7 +287,7 @@ static void read_errqueue(struct sock *s, struct waiter *w)
 	ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
 
 	if (n >= 0)
-		record(s, w, &mh, 0);
+		record(s, w, &mh, 0, NULL);
 }
 
 /* Receives one whole message; what does not fit the read waits in H.  Its
@@ -285,9 +319,14 @@ static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
 			read_errqueue(s, w);
 		return n;
 	}
-	record(s, w, &mh, (size_t)n);
 	s->ctr.rx_bytes += (uint64_t)n;
 	s->ctr.rx_msgs++;
+	if (headers_on(s)) {
+		char *header;
+		record(s, w, &mh, (size_t)n, &header);
+		return deliver_with_header(h, w, header, dst, (size_t)n);
+	}
+	record(s, w, &mh, (size_t)n, NULL);
 	return deliver_message(h, w, dst, (size_t)n);
 }
 
@@ -304,7 +343,7 @@ static ssize_t read_unix_stream(struct sock *s, struct waiter *w)
 	if (n < 0)
 		return -errno;
 	if (mh.msg_controllen > 0)
-		record(s, w, &mh, (size_t)n);
+		record(s, w, &mh, (size_t)n, NULL);
 	return n;
 }
 
@@ -354,8 +393,11 @@ bool sock_read(struct handle *h, struct waiter *w)
 		waiter_finish(w, -ENOMEM);
 		return false;
 	}
-	/* Someone already waits: keep arrival order, unless we may not wait. */
-	if (s && read_queue(s, w)->head && !w->nonblock) {
+	/* Someone already waits: keep arrival order, unless we may not wait
+	 * or this file still holds the rest (or the end) of its own message,
+	 * which nobody else can take. */
+	if (s && read_queue(s, w)->head && !w->nonblock &&
+	    !(w->type == W_READ && (h->rem_len || h->eom))) {
 		waiter_park(w, read_queue(s, w));
 		return true;
 	}
@@ -417,7 +459,10 @@ static ssize_t send_some(struct sock *s, struct waiter *w, const char *data, siz
 
 	if (s->fd < 0)
 		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
-	if (s->has_dest && s->state != SS_CONNECTED) {
+	if (w->cmsg && w->cmsg->has_to) {
+		mh.msg_name = &w->cmsg->to.ss;
+		mh.msg_namelen = w->cmsg->to.len;
+	} else if (s->has_dest && s->state != SS_CONNECTED) {
 		mh.msg_name = &s->dest.ss;
 		mh.msg_namelen = s->dest.len;
 	}
@@ -443,20 +488,42 @@ static ssize_t send_some(struct sock *s, struct waiter *w, const char *data, siz
 	return n;
 }
 
-/* Advances W; returns 1 when it is complete, 0 to wait, <0 on error. */
+/* Advances W; returns 1 when it is complete, <0 on error (-EAGAIN: wait). */
 static int write_step(struct sock *s, struct waiter *w, const char *data)
 {
-	bool stream = kind_info(s->kind)->stream;
-
-	while (w->off < w->len || (!stream && w->len == 0)) {
+	if (!kind_info(s->kind)->stream) {
+		/* One write, one message: what follows any header line. */
+		ssize_t n = send_some(s, w, data + w->skip, w->len - w->skip);
+		return n < 0 ? (int)n : 1;
+	}
+	while (w->off < w->len) {
 		ssize_t n = send_some(s, w, data + w->off, w->len - w->off);
 		if (n < 0)
 			return (int)n;
-		if (!stream)
-			return 1;	/* one write, one message */
 		w->off += (size_t)n;
 	}
 	return 1;
+}
+
+/* `set headers 1`: a message write may start with one line of JSON, with
+ * the keys cmsg takes; it goes with this message alone. */
+static int take_header(struct sock *s, struct waiter *w, const char *data, size_t len)
+{
+	const char *nl = memchr(data, '\n', len);
+	char why[SOCK_ERR_MAX - 16];
+	int err;
+
+	if (nl == NULL) {
+		sock_set_err(s, "write", "a header line must end with a newline");
+		return -EINVAL;
+	}
+	err = cmsg_out_parse(s, data, (size_t)(nl - data), &w->who, &w->cmsg, why, sizeof(why));
+	if (err) {
+		sock_set_err(s, "write header", why);
+		return err;
+	}
+	w->skip = (size_t)(nl + 1 - data);
+	return 0;
 }
 
 bool sock_write(struct handle *h, struct waiter *w, const char *data, size_t len)
@@ -470,7 +537,13 @@ bool sock_write(struct handle *h, struct waiter *w, const char *data, size_t len
 		waiter_finish(w, -EPIPE);
 		return false;
 	}
-	w->cmsg = cmsg_out_take(s, &w->who);
+	if (headers_on(s) && len > 0 && data[0] == '{') {
+		if ((r = take_header(s, w, data, len)) < 0) {
+			waiter_finish(w, r);
+			return false;
+		}
+	} else
+		w->cmsg = cmsg_out_take(s, &w->who);
 	r = s->writers.head ? -EAGAIN : write_step(s, w, data);
 	if (r == -EAGAIN && !w->nonblock) {
 		w->buf = malloc(len ? len : 1);

@@ -31,6 +31,7 @@ struct waiter {
 	size_t len;			/* read: room; write and ctl: bytes written */
 	char *buf;			/* read: result; write: copy of the data */
 	size_t off;			/* write: bytes already sent */
+	size_t skip;			/* message write: its header line's length */
 	/* ctl */
 	struct ctl_cmd *cmds;
 	int ncmds, cur;

@@ -36,6 +36,7 @@ static const struct opt_info opts[OPT_COUNT] = {
 	[OPT_TIMEOUT]   = { "timeout", OPT_SECONDS, -1, 0, -1, 0, .daemon = true, .max = 86400LL * 1000 },
 	[OPT_FLAGS]     = { "flags", OPT_FLAGS_T, -1, 0, -1, 0, .daemon = true },
 	[OPT_PROTO]     = { "proto", OPT_PROTO_T, -1, 0, -1, 0, .raw_only = true, .daemon = true, .max = 255 },
+	[OPT_HEADERS]   = { "headers", OPT_BOOL, -1, 0, -1, 0, .msg_only = true, .daemon = true, .max = 1 },
 };
 
 const struct flag_name send_flag_names[] = {
@@ -158,7 +159,8 @@ static int check_kind(const struct opt_info *o, enum kind k, const char **why)
 	const struct kind_info *ki = kind_info(k);
 
 	if ((o->tcp_only && k != KIND_TCP) || (o->unix_only && ki->inet) ||
-	    (o->inet_only && !ki->inet) || (o->raw_only && k != KIND_RAW)) {
+	    (o->inet_only && !ki->inet) || (o->raw_only && k != KIND_RAW) ||
+	    (o->msg_only && ki->stream)) {
 		*why = "option does not apply to this kind of socket";
 		return -ENOPROTOOPT;
 	}

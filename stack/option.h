@@ -26,6 +26,7 @@ enum opt_id {
 	OPT_TIMEOUT,		/* sockfs's own: how long a blocking read/write waits */
 	OPT_FLAGS,		/* sockfs's own: MSG_* flags for every data write */
 	OPT_PROTO,		/* sockfs's own: raw sockets' protocol, fixed at creation */
+	OPT_HEADERS,		/* sockfs's own: a JSON line before each message */
 	OPT_COUNT
 };
 
@@ -46,6 +47,7 @@ struct opt_info {
 	 * where the option does not exist for that family. */
 	int level4, name4, level6, name6;
 	bool tcp_only, unix_only, inet_only, raw_only;
+	bool msg_only;		/* message kinds: one write, one message */
 	bool daemon;		/* kept by sockfs, never given to setsockopt */
 	long long max;
 };

@@ -47,6 +47,45 @@ done
 rmdir "$d"
 ok "two readers at once each see their own message's source in cmsg"
 
+# set headers 1: each message read comes after its JSON line, and a reply
+# names its destination in its own header line.  Two readers at once, each
+# answering the sender of the message it got.
+d="$U/$(cat "$U/clone")"
+echo "set headers 1" > "$d/ctl"
+echo "bind 127.0.0.1:0" > "$d/ctl"
+port=$(cut -d: -f2 < "$d/local")
+readers=()
+for i in 1 2; do
+	(
+		{ IFS= read -r hdr; body=$(cat); } < "$d/data"
+		from=$(jq -r .from <<< "$hdr")
+		expect_eq "$(jq -r .length <<< "$hdr")" "${#body}" "length in the header"
+		/usr/bin/printf '{"to": "%s"}\nreply to %s' "$from" "$body" > "$d/data"
+	) &
+	readers+=($!)
+done
+sleep 0.3
+python3 - "$port" <<'PY' || fail "header clients"
+import socket, sys
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(10)
+    s.sendto(b"port %d" % s.getsockname()[1], ("127.0.0.1", int(sys.argv[1])))
+for s in socks:
+    got, src = s.recvfrom(100)
+    assert got == b"reply to port %d" % s.getsockname()[1], got
+    assert src[1] == int(sys.argv[1]), src
+PY
+wait "${readers[@]}" || fail "a header reader failed"
+expect_eq "$("$FILEIO" write "$d/data" "$(printf '{"to": "localhost:1"}\nx')")" EINVAL "a header naming a host"
+grep -q "numeric address" "$d/err" || fail "err: $(cat "$d/err")"
+rmdir "$d"
+t="$MNT/tcp/$(cat "$MNT/tcp/clone")"
+expect_err "Protocol not available" bash -c "echo 'set headers 1' > '$t/ctl'"
+rmdir "$t"
+ok "set headers 1: two readers each answer their own sender through a header line; bad headers get EINVAL"
+
 # The UDP server from docs/examples, three python clients at once.
 bash "$TOP_SRCDIR/docs/examples/udp-server.sh" "$MNT" > "$WORK/srv.out" 2>&1 &
 srv=$!

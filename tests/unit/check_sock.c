@@ -368,6 +368,66 @@ START_TEST(unix_connect_to_full_backlog_nonblocking_or_interrupted)
 }
 END_TEST
 
+/* A reader holding the rest of its own message is not made to wait behind
+ * another reader that waits for the next one (which may never come). */
+START_TEST(rest_of_a_message_does_not_wait_behind_other_readers)
+{
+	struct handle *a = bound_udp(), *b = open_on(a->sock);
+	struct result ra, rb;
+	unsigned port;
+	int peer = peer_socket(SOCK_DGRAM, &port);
+
+	ck_assert(start_read(a, 1, false, &ra));
+	ck_assert(start_read(b, 1, false, &rb));
+	send_to_port(peer, local_port(a->sock), "xyz");
+	ck_assert_int_eq(wait_for(&ra), 1);
+	ck_assert_int_eq(get(a, 10, &ra), 2);
+	ck_assert_str_eq(ra.data, "yz");
+	ck_assert_int_eq(get(a, 10, &ra), 0);	/* the message's end */
+	ck_assert(!rb.done);
+	close(peer);
+}
+END_TEST
+
+START_TEST(headers_frame_messages_both_ways)
+{
+	struct handle *h = bound_udp();
+	struct result r;
+	unsigned port;
+	int peer = peer_socket(SOCK_DGRAM, &port);
+	char out[128], got[16], want[64];
+	const char *nl;
+
+	ck_assert_int_ge(ctl(h, "set headers 1"), 0);
+	send_to_port(peer, local_port(h->sock), "hi");
+	ck_assert_int_gt(get(h, sizeof(r.data) - 1, &r), 0);
+	nl = strchr(r.data, '\n');
+	ck_assert_ptr_nonnull(nl);
+	snprintf(want, sizeof(want), "{\"from\":\"127.0.0.1:%u\",\"length\":2,", port);
+	ck_assert_int_eq(strncmp(r.data, want, strlen(want)), 0);
+	ck_assert_str_eq(nl + 1, "hi");
+	/* A header gives this message alone its destination; the write
+	 * counts the header's bytes too. */
+	snprintf(out, sizeof(out), "{\"to\": \"127.0.0.1:%u\"}\nback", port);
+	ck_assert_int_eq(put(h, out), (ssize_t)strlen(out));
+	ck_assert_int_eq(recv(peer, got, sizeof(got), 0), 4);
+	ck_assert_int_eq(memcmp(got, "back", 4), 0);
+	ck_assert_int_eq(put(h, "{\"bogus\": 1}\nx"), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(h->sock->err, "unknown key"));
+	ck_assert_int_eq(put(h, "{\"to\": \"127.0.0.1:1\"}"), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(h->sock->err, "newline"));
+	close(peer);
+}
+END_TEST
+
+START_TEST(headers_are_for_message_kinds)
+{
+	struct handle *h = new_sock(KIND_TCP, NULL);
+
+	ck_assert_int_eq(ctl(h, "set headers 1"), -ENOPROTOOPT);
+}
+END_TEST
+
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -435,6 +495,9 @@ Suite *sock_suite(void)
 	tcase_add_test(tc, options_before_socket_apply_at_creation);
 	tcase_add_test(tc, host_names_resolve_off_the_loop);
 	tcase_add_test(tc, unix_abstract_connect);
+	tcase_add_test(tc, rest_of_a_message_does_not_wait_behind_other_readers);
+	tcase_add_test(tc, headers_frame_messages_both_ways);
+	tcase_add_test(tc, headers_are_for_message_kinds);
 	tcase_add_test(tc, unix_connect_waits_for_backlog_room);
 	tcase_add_test(tc, unix_connect_to_full_backlog_nonblocking_or_interrupted);
 	tcase_add_test(tc, create_close_cycles_leak_no_fd);
