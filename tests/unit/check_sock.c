@@ -412,6 +412,11 @@ START_TEST(headers_frame_messages_both_ways)
 	ck_assert_int_eq(put(h, out), (ssize_t)strlen(out));
 	ck_assert_int_eq(recv(peer, got, sizeof(got), 0), 4);
 	ck_assert_int_eq(memcmp(got, "back", 4), 0);
+	/* Only the first line is the header: a JSON message follows one. */
+	snprintf(out, sizeof(out), "{\"to\": \"127.0.0.1:%u\"}\n{\"json\": 1}", port);
+	ck_assert_int_eq(put(h, out), (ssize_t)strlen(out));
+	ck_assert_int_eq(recv(peer, got, sizeof(got), 0), 11);
+	ck_assert_int_eq(memcmp(got, "{\"json\": 1}", 11), 0);
 	ck_assert_int_eq(put(h, "{\"bogus\": 1}\nx"), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(h->sock->err, "unknown key"));
 	ck_assert_int_eq(put(h, "{\"to\": \"127.0.0.1:1\"}"), -EINVAL);
