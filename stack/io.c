@@ -255,22 +255,25 @@ static void record(struct sock *s, struct waiter *w, struct msghdr *mh, size_t n
 }
 
 /* `set headers 1`: the message MSG (N bytes) is delivered after its
- * header line, as one message. */
+ * header line, as one message.  Usually MSG sits in the reader's buffer
+ * with room to spare, and slides along it to make room for the line. */
 static ssize_t deliver_with_header(struct handle *h, struct waiter *w, char *header,
 				   char *msg, size_t n)
 {
-	size_t hl = header ? strlen(header) : 0;
-	char *all = header ? malloc(hl + 1 + n) : NULL;
+	size_t hl = header ? strlen(header) : 0, total = hl + 1 + n;
+	char *all = NULL;
 
+	if (header)
+		all = msg == w->buf && total <= w->len ? w->buf : malloc(total);
 	if (all) {
+		memmove(all + hl + 1, msg, n);
 		memcpy(all, header, hl);
 		all[hl] = '\n';
-		memcpy(all + hl + 1, msg, n);
 	}
 	free(header);
 	if (msg != w->buf)
 		free(msg);
-	return all ? deliver_message(h, w, all, hl + 1 + n) : -ENOMEM;
+	return all ? deliver_message(h, w, all, total) : -ENOMEM;
 }
 
 /* IP_RECVERR: after a read failed with an error the network reported, the
