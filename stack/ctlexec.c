@@ -165,14 +165,19 @@ static int to_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 /* Longest pause between two tries of a unix connect, in ms. */
 #define BACKLOG_RETRY_MAX 100
 
-static void retry_connect(struct timer *t)
+/* Runs a held ctl write on from the command it stopped at. */
+static void ctl_resume(struct waiter *w)
 {
-	struct waiter *w = (struct waiter *)((char *)t - offsetof(struct waiter, retry));
 	struct sock *s = w->h->sock;
 
 	waiter_unqueue(w);
 	if (ctl_run(w) != CMD_CLOSED)
 		sock_update_interest(s);
+}
+
+static void retry_connect(struct timer *t)
+{
+	ctl_resume((struct waiter *)((char *)t - offsetof(struct waiter, retry)));
 }
 
 /* A unix listener with a full backlog fails a non-blocking connect with
@@ -410,7 +415,6 @@ static void on_resolved(struct resolve_job *j)
 {
 	struct waiter *w = j->arg;
 	struct sock *s = w->h->sock;
-	int r;
 
 	w->job = NULL;
 	waiter_unqueue(w);
@@ -423,9 +427,7 @@ static void on_resolved(struct resolve_job *j)
 	w->naddrs = j->naddrs;
 	w->attempt = 0;
 	free(j);
-	r = ctl_run(w);
-	if (r != CMD_CLOSED)
-		sock_update_interest(s);
+	ctl_resume(w);
 }
 
 /* A connect in progress: finished, failed, or not yet. */
