@@ -192,6 +192,9 @@ static int parse_to(struct parse *p, json_t *v)
 		return fail(p, r, "to: %s", why ? why : "bad address");
 	if (r == ADDR_NAME)
 		return fail(p, -EINVAL, "%s", "to needs a numeric address (a host name would block)");
+	/* Like sendto(2) on a socket never bound: the socket comes to be. */
+	if (p->s->fd < 0 && (r = sock_ensure_fd_for(p->s, p->who, p->c->to.ss.ss_family, &why)) < 0)
+		return fail(p, r, "to: %s", why ? why : strerror(-r));
 	p->c->has_to = true;
 	return 0;
 }

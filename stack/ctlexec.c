@@ -2,11 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,28 +20,9 @@ enum { CMD_DONE = 0, CMD_WAIT = 1, CMD_CLOSED = 2 };
 static void on_resolved(struct resolve_job *j);
 static int ctl_run(struct waiter *w);
 
-/* The kernel would refuse the caller these sockets; the daemon must too,
- * whatever its own rights. */
-static int may_make(struct waiter *w, struct sock *s)
-{
-	if (s->fd >= 0)
-		return 0;
-	if (s->kind == KIND_RAW && !caller_has_cap(&w->who, CAP_NET_RAW)) {
-		w->why = "raw sockets need CAP_NET_RAW";
-		return -EPERM;
-	}
-	if (s->kind == KIND_ICMP && !caller_may_ping(&w->who) && !caller_has_cap(&w->who, CAP_NET_RAW)) {
-		w->why = "Permission denied: your group is not in net.ipv4.ping_group_range";
-		return -EACCES;
-	}
-	return 0;
-}
-
 static int ensure_fd(struct waiter *w, struct sock *s, int family)
 {
-	int err = may_make(w, s);
-
-	return err ? err : sock_ensure_fd(s, family);
+	return sock_ensure_fd_for(s, &w->who, family, &w->why);
 }
 
 /* A unix socket path is reached with the caller's rights: the kernel

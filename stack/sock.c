@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmsgout.h"
+#include "ident.h"
 #include "io.h"
 #include "rights.h"
 
@@ -266,6 +268,30 @@ int sock_ensure_fd(struct sock *s, int family)
 		s->state = SS_NEW;
 	}
 	return err;
+}
+
+/* The kernel would refuse the caller these sockets; the daemon must too,
+ * whatever its own rights. */
+static int may_make(const struct caller *who, struct sock *s, const char **why)
+{
+	if (s->fd >= 0)
+		return 0;
+	if (s->kind == KIND_RAW && !caller_has_cap(who, CAP_NET_RAW)) {
+		*why = "raw sockets need CAP_NET_RAW";
+		return -EPERM;
+	}
+	if (s->kind == KIND_ICMP && !caller_may_ping(who) && !caller_has_cap(who, CAP_NET_RAW)) {
+		*why = "Permission denied: your group is not in net.ipv4.ping_group_range";
+		return -EACCES;
+	}
+	return 0;
+}
+
+int sock_ensure_fd_for(struct sock *s, const struct caller *who, int family, const char **why)
+{
+	int err = may_make(who, s, why);
+
+	return err ? err : sock_ensure_fd(s, family);
 }
 
 /* A socket object not yet in the table (sock_link puts it there). */

@@ -181,6 +181,9 @@ void sock_set_err(struct sock *s, const char *what, const char *reason);
 
 /* Makes sure the kernel socket exists, in FAMILY (0: the kind's default). */
 int sock_ensure_fd(struct sock *s, int family);
+/* The same for WHO, refused as the kernel would refuse WHO (raw and ping
+ * sockets), with the reason in *WHY. */
+int sock_ensure_fd_for(struct sock *s, const struct caller *who, int family, const char **why);
 
 /* Address A as S's kind writes it (no port for icmp and raw). */
 void sock_addr_text(const struct sock *s, const struct saddr *a, char *buf, size_t size);

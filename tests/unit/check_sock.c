@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cmsgout.h"
 #include "fixture.h"
 #include "status.h"
 #include "suites.h"
@@ -425,6 +426,42 @@ START_TEST(headers_frame_messages_both_ways)
 }
 END_TEST
 
+/* A destination of its own on a socket with no descriptor yet makes the
+ * socket, as sendto(2) on one never bound would: with a header line, and
+ * with the cmsg file.  It is refused as the kernel would refuse the
+ * caller (a pid with no capabilities here). */
+START_TEST(to_makes_a_new_socket_as_sendto_would)
+{
+	struct handle *h = new_sock(KIND_UDP, NULL), *g = new_sock(KIND_UDP, NULL);
+	struct handle *raw = new_sock(KIND_RAW, NULL);
+	struct caller me = { 0, 0, getpid() }, powerless = { 0, 0, 999999 };
+	struct result r = { 0 };
+	struct waiter *w;
+	unsigned port;
+	int peer = peer_socket(SOCK_DGRAM, &port);
+	char out[128], got[16];
+
+	ck_assert_int_ge(ctl(h, "set headers 1"), 0);
+	ck_assert_int_lt(h->sock->fd, 0);
+	snprintf(out, sizeof(out), "{\"to\": \"127.0.0.1:%u\"}\nnew", port);
+	ck_assert_int_eq(put(h, out), (ssize_t)strlen(out));
+	ck_assert_int_eq(recv(peer, got, sizeof(got), 0), 3);
+	ck_assert_int_eq(memcmp(got, "new", 3), 0);
+	snprintf(out, sizeof(out), "{\"to\": \"127.0.0.1:%u\"}", port);
+	ck_assert_int_eq(sock_cmsg_write(g, out, strlen(out), &me), (ssize_t)strlen(out));
+	w = waiter_new(W_WRITE, on_done, &r);
+	w->who = me;		/* the pending cmsg goes with its writer's writes */
+	sock_write(g, w, "too", 3);
+	ck_assert_int_eq(wait_for(&r), 3);
+	ck_assert_int_eq(recv(peer, got, sizeof(got), 0), 3);
+	ck_assert_int_eq(memcmp(got, "too", 3), 0);
+	ck_assert_int_eq(sock_cmsg_write(raw, "{\"to\": \"127.0.0.1\"}", 19, &powerless), -EPERM);
+	ck_assert_ptr_nonnull(strstr(raw->sock->err, "CAP_NET_RAW"));
+	ck_assert_int_lt(raw->sock->fd, 0);
+	close(peer);
+}
+END_TEST
+
 START_TEST(headers_are_for_message_kinds)
 {
 	struct handle *h = new_sock(KIND_TCP, NULL);
@@ -503,6 +540,7 @@ Suite *sock_suite(void)
 	tcase_add_test(tc, rest_of_a_message_does_not_wait_behind_other_readers);
 	tcase_add_test(tc, headers_frame_messages_both_ways);
 	tcase_add_test(tc, headers_are_for_message_kinds);
+	tcase_add_test(tc, to_makes_a_new_socket_as_sendto_would);
 	tcase_add_test(tc, unix_connect_waits_for_backlog_room);
 	tcase_add_test(tc, unix_connect_to_full_backlog_nonblocking_or_interrupted);
 	tcase_add_test(tc, create_close_cycles_leak_no_fd);
