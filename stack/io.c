@@ -105,8 +105,8 @@ void waiter_park(struct waiter *w, struct wqueue *q)
 	struct sock *s = w->h->sock;
 
 	q_push(q, w);
-	if (s->opt_set[OPT_TIMEOUT] && s->opt_val[OPT_TIMEOUT] > 0 && !timer_armed(&w->timer))
-		timer_arm(&s->st->loop, &w->timer, (uint64_t)s->opt_val[OPT_TIMEOUT]);
+	if (sock_opt(s, OPT_TIMEOUT) > 0 && !timer_armed(&w->timer))
+		timer_arm(&s->st->loop, &w->timer, (uint64_t)sock_opt(s, OPT_TIMEOUT));
 	sock_update_interest(s);
 }
 
@@ -226,11 +226,6 @@ union control {
 	struct cmsghdr align;
 };
 
-static bool headers_on(const struct sock *s)
-{
-	return s->opt_set[OPT_HEADERS] && s->opt_val[OPT_HEADERS];
-}
-
 /* Metadata of a message received with MH: descriptors get their homes,
  * and the reader is logged for cmsg.  With HEADER, also the JSON that
  * cmsg would show, as one line (NULL when out of memory). */
@@ -318,13 +313,13 @@ static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
 		n = -errno;
 		if (dst != w->buf)
 			free(dst);
-		if (n != -EAGAIN && s->opt_set[OPT_RECVERR] && s->opt_val[OPT_RECVERR])
+		if (n != -EAGAIN && sock_opt(s, OPT_RECVERR))
 			read_errqueue(s, w);
 		return n;
 	}
 	s->ctr.rx_bytes += (uint64_t)n;
 	s->ctr.rx_msgs++;
-	if (headers_on(s)) {
+	if (sock_opt(s, OPT_HEADERS)) {
 		char *header;
 		record(s, w, &mh, (size_t)n, &header);
 		return deliver_with_header(h, w, header, dst, (size_t)n);
@@ -470,7 +465,7 @@ static ssize_t send_some(struct sock *s, struct waiter *w, const char *data, siz
 		mh.msg_namelen = s->dest.len;
 	}
 	/* MSG_NOSIGNAL always: a reset peer must not kill the daemon. */
-	flags = MSG_DONTWAIT | MSG_NOSIGNAL | (s->opt_set[OPT_FLAGS] ? (int)s->opt_val[OPT_FLAGS] : 0);
+	flags = MSG_DONTWAIT | MSG_NOSIGNAL | (int)sock_opt(s, OPT_FLAGS);
 	if (w->cmsg)
 		flags |= w->cmsg->flags;
 	/* A writer whose pid this namespace cannot see (0), or that is gone
@@ -540,7 +535,7 @@ bool sock_write(struct handle *h, struct waiter *w, const char *data, size_t len
 		waiter_finish(w, -EPIPE);
 		return false;
 	}
-	if (headers_on(s) && len > 0 && data[0] == '{') {
+	if (sock_opt(s, OPT_HEADERS) && len > 0 && data[0] == '{') {
 		if ((r = take_header(s, w, data, len)) < 0) {
 			waiter_finish(w, r);
 			return false;

@@ -176,6 +176,12 @@ struct sock *sock_by_name(struct stack *st, enum kind k, const char *name);
 /* The first socket of kind K with id > AFTER, for directory listings. */
 struct sock *sock_next_of_kind(struct stack *st, enum kind k, uint64_t after);
 
+/* Option ID's value as set with ctl; 0 when it was never set. */
+static inline long long sock_opt(const struct sock *s, enum opt_id id)
+{
+	return s->opt_set[id] ? s->opt_val[id] : 0;
+}
+
 /* Records the last error as "WHAT: REASON" for the err file. */
 void sock_set_err(struct sock *s, const char *what, const char *reason);
 
