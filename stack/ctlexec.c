@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <linux/capability.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +157,7 @@ static void ctl_resume(struct waiter *w)
 
 static void retry_connect(struct timer *t)
 {
-	ctl_resume((struct waiter *)((char *)t - offsetof(struct waiter, retry)));
+	ctl_resume(container_of(t, struct waiter, retry));
 }
 
 /* A unix listener with a full backlog fails a non-blocking connect with

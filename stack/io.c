@@ -112,7 +112,7 @@ void waiter_park(struct waiter *w, struct wqueue *q)
 
 static void on_timeout(struct timer *t)
 {
-	struct waiter *w = (struct waiter *)((char *)t - offsetof(struct waiter, timer));
+	struct waiter *w = container_of(t, struct waiter, timer);
 	struct sock *s = w->h->sock;
 
 	if (s)

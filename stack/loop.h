@@ -30,6 +30,9 @@ struct timer {
 	timer_fn fn;
 };
 
+/* The TYPE whose MEMBER is P: a timer's callback finds its owner. */
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
 struct loop {
 	int epfd;
 	/* The batch being dispatched, so a watch removed mid-batch is skipped. */
