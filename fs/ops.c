@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,12 +415,32 @@ static struct waiter *new_waiter(fuse_req_t req, enum wtype type, waiter_done_fn
 	return w;
 }
 
+/* A read to fill the page cache, not a caller's read(2).  The kernel sends
+ * a direct read (the only kind FOPEN_DIRECT_IO files get from read(2))
+ * with the reader's lock owner, a hash of its file table that is never 0
+ * but once in 2^64; readahead and read_folio send none.  Only splice(2) and
+ * sendfile(2) reach the page cache here, on kernels without upstream's
+ * copy_splice_read fix for direct_io files, and a kernel with the fix sends
+ * direct reads for them, which are served. */
+static bool page_cache_read(const struct fuse_file_info *fi)
+{
+	return fi->lock_owner == 0;
+}
+
 static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
 	struct waiter *w;
 
+	/* Refused before anything is made or taken: a message read into the
+	 * cache would be lost to the next read(2), or served twice.  EINVAL is
+	 * what splice(2) gives for a file it cannot splice, and what makes
+	 * busybox, python's shutil and others fall back to read(2). */
+	if (page_cache_read(fi)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
 	if (tree_is_text(fh->file)) {
 		read_text(req, fh, size);
 		return;

@@ -190,13 +190,22 @@ void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st)
 	st->st_gid = n->sock ? n->sock->gid : fs->gid;
 	st->st_blksize = SOCKFS_IO_MAX;
 	st->st_atim = st->st_mtim = st->st_ctim = n->sock ? n->sock->ctime : fs->start;
+	if (!tree_is_dir(n->file)) {
+		st->st_size = SOCKFS_NOMINAL_SIZE;
+		/* Blocks to match: a size beyond its blocks looks sparse to GNU
+		 * cp, whose SEEK_DATA then fails on a stream file. */
+		st->st_blocks = SOCKFS_NOMINAL_SIZE / 512;
+	}
 	if (tree_is_file_slot(n->file)) {
-		/* A received file: its own size, so cat and dd see the end. */
+		/* A received regular file: its own size, so cat and dd see the
+		 * end; a received pipe or socket keeps the nominal one. */
 		struct stat fst;
 		st->st_mode = S_IFREG | 0600;
 		if (n->sock->files[n->file - F_FILE0] &&
-		    fstat(n->sock->files[n->file - F_FILE0]->fd, &fst) == 0 && S_ISREG(fst.st_mode))
+		    fstat(n->sock->files[n->file - F_FILE0]->fd, &fst) == 0 && S_ISREG(fst.st_mode)) {
 			st->st_size = fst.st_size;
+			st->st_blocks = fst.st_blocks;
+		}
 	}
 }
 

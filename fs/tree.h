@@ -20,6 +20,16 @@
  * copying, is where the time went (docs/benchmarks.md). */
 #define SOCKFS_IO_MAX (1 << 20)
 
+/* The size every file without a size of its own reports, as sysfs does.
+ * Not 0: a kernel that splices FOPEN_DIRECT_IO files through the page
+ * cache (before upstream's copy_splice_read fix) stops at i_size, so with
+ * 0 a splice(2) or sendfile(2) read, such as busybox cat's, was a silent
+ * empty end of file.  With a size, the kernel asks for the page, the
+ * daemon refuses it (ops.c, page_cache_read), and the caller falls back
+ * to read(2).  Small, because some programs size a buffer by st_size;
+ * the reads themselves never stop at it.  See NOTES in sockfs.1. */
+#define SOCKFS_NOMINAL_SIZE 4096
+
 enum file_type {
 	F_NONE,
 	F_ROOT,		/* must be 1: FUSE_ROOT_ID */
