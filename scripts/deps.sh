@@ -6,7 +6,8 @@ set -eu
 build="gcc make autoconf automake libtool pkg-config libc6-dev
 	libfuse3-dev fuse3 libjansson-dev check python3"
 test="strace jq procps util-linux coreutils curl iproute2 passwd
-	valgrind clang libclang-rt-14-dev busybox-static"
+	valgrind clang libclang-rt-14-dev busybox-static
+	podman runc uidmap"
 
 want=$build
 [ "${1:-build}" = test ] && want="$build $test"
