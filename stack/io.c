@@ -99,6 +99,11 @@ void waiter_finish(struct waiter *w, ssize_t res)
 	free(w);
 }
 
+void waiter_queue(struct waiter *w, struct wqueue *q)
+{
+	q_push(q, w);
+}
+
 /* Parks W on Q, with the socket's timeout if one is set. */
 void waiter_park(struct waiter *w, struct wqueue *q)
 {

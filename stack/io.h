@@ -30,7 +30,8 @@ struct waiter {
 	bool nonblock;
 	size_t len;			/* read: room; write and ctl: bytes written */
 	char *buf;			/* read: result; write: copy of the data */
-	size_t off;			/* write: bytes already sent */
+	size_t off;			/* socket write: bytes already sent */
+	off_t pos;			/* received-file I/O: the caller's offset */
 	size_t skip;			/* message write: its header line's length */
 	/* ctl */
 	struct ctl_cmd *cmds;

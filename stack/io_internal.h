@@ -6,6 +6,10 @@
 
 /* Parks W on Q (arming the socket's timeout) and updates epoll interest. */
 void waiter_park(struct waiter *w, struct wqueue *q);
+/* Puts W on Q and nothing more: for waits on something other than the
+ * socket (a received file), which its timeout does not time and whose
+ * interest its owner keeps. */
+void waiter_queue(struct waiter *w, struct wqueue *q);
 void waiter_unqueue(struct waiter *w);
 /* Runs w->done with RES and frees W. */
 void waiter_finish(struct waiter *w, ssize_t res);

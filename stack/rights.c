@@ -148,7 +148,7 @@ static ssize_t try_file_read(struct waiter *w)
 	if (f == NULL)
 		return 0;
 	if (f->regular)
-		n = pread(f->fd, w->buf, w->len, (off_t)w->off);
+		n = pread(f->fd, w->buf, w->len, w->pos);
 	else
 		n = preadv2(f->fd, &iov, 1, -1, RWF_NOWAIT);
 	return n < 0 ? -errno : n;
@@ -163,7 +163,7 @@ static ssize_t try_file_write(struct waiter *w)
 	if (f == NULL)
 		return -EBADF;
 	if (f->regular)
-		n = pwrite(f->fd, w->buf, w->len, (off_t)w->off);
+		n = pwrite(f->fd, w->buf, w->len, w->pos);
 	else
 		n = pwritev2(f->fd, &iov, 1, -1, RWF_NOWAIT);
 	return n < 0 ? -errno : n;
@@ -176,7 +176,8 @@ static bool file_io(struct rfile *f, struct waiter *w, struct wqueue *q,
 	ssize_t n = q->head ? -EAGAIN : try(w);
 
 	if (n == -EAGAIN && !w->nonblock && !f->regular) {
-		waiter_park(w, q);
+		/* Not the socket's wait: its `set timeout` does not apply. */
+		waiter_queue(w, q);
 		rfile_interest(f);
 		return true;
 	}
@@ -198,7 +199,7 @@ bool rfile_read(struct handle *h, int slot, struct waiter *w, off_t off)
 
 	w->h = h;
 	w->slot = slot;
-	w->off = (size_t)off;
+	w->pos = off;
 	if (f == NULL)
 		return bad_file(h, w, -ENOENT);
 	if (w->buf == NULL && (w->buf = malloc(w->len ? w->len : 1)) == NULL)
@@ -213,7 +214,7 @@ bool rfile_write(struct handle *h, int slot, struct waiter *w, const char *data,
 
 	w->h = h;
 	w->slot = slot;
-	w->off = (size_t)off;
+	w->pos = off;
 	w->len = len;
 	if (f == NULL)
 		return bad_file(h, w, -ENOENT);

@@ -9,6 +9,7 @@ Suite *cmsg_suite(void);
 Suite *ctl_suite(void);
 Suite *loop_suite(void);
 Suite *meta_suite(void);
+Suite *rfile_suite(void);
 Suite *sock_suite(void);
 
 #endif
