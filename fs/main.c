@@ -15,6 +15,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include "notify.h"
 #include "ops.h"
 #include "stream.h"
 #include "tree.h"
@@ -32,7 +33,7 @@ struct daemon {
 
 static void usage(const char *prog)
 {
-	printf("usage: %s [options] MOUNTPOINT\n\n"
+	printf("usage: %s [options] [SOURCE] MOUNTPOINT\n\n"
 	       "Shows network sockets as files: MOUNTPOINT/tcp/clone makes a socket,\n"
 	       "its ctl file takes commands (connect, bind, listen, to, set, ...),\n"
 	       "its data file sends and receives.  See sockfs(1).\n\n"
@@ -41,13 +42,20 @@ static void usage(const char *prog)
 	       "                           (/run/netns/NAME, /proc/PID/ns/net)\n"
 	       "    -o allow_other         let other users in (each to their own sockets;\n"
 	       "                           default_permissions is turned on with it)\n\n"
-	       "Unmount with: fusermount3 -u MOUNTPOINT\n\n", prog);
+	       "mount(8) runs it as: sockfs SOURCE MOUNTPOINT -o OPTIONS (fstab type\n"
+	       "fuse.sockfs); SOURCE names the mount, and fstab-only options such as\n"
+	       "nofail, _netdev, noauto, user and x-* are ignored.\n\n"
+	       "Unmount with: fusermount3 -u MOUNTPOINT (or umount)\n\n", prog);
 }
 
 /* sockfs's own options, beside libfuse's. */
 struct sockfs_opts {
 	char *netns;
 	bool allow_other;
+	/* The words that are not options: MOUNTPOINT, or SOURCE MOUNTPOINT
+	 * as mount.fuse3 passes them (`mount -t fuse.sockfs sockfs /net`). */
+	char *word[2];
+	int nwords;
 };
 
 enum { KEY_ALLOW_OTHER };
@@ -56,6 +64,19 @@ static const struct fuse_opt sockfs_opt_spec[] = {
 	{ "--netns=%s", offsetof(struct sockfs_opts, netns), 0 },
 	{ "netns=%s", offsetof(struct sockfs_opts, netns), 0 },
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+	/* fstab options that are for mount(8), systemd or the admin, not for
+	 * the file system: mount(8) drops most, but mount.fuse3 run by hand
+	 * or by another tool passes them on, and libfuse refuses them.  x-*
+	 * is dropped in sockfs_opt_proc. */
+	FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("defaults", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("comment=%s", FUSE_OPT_KEY_DISCARD),
 	FUSE_OPT_END
 };
 
@@ -63,9 +84,35 @@ static int sockfs_opt_proc(void *data, const char *arg, int key, struct fuse_arg
 {
 	struct sockfs_opts *o = data;
 
+	if (key == FUSE_OPT_KEY_NONOPT) {
+		if (o->nwords == 2) {
+			fprintf(stderr, "sockfs: too many arguments: %s\n", arg);
+			return -1;
+		}
+		o->word[o->nwords++] = strdup(arg);
+		return 0;	/* given back to libfuse once all are seen */
+	}
 	if (key == KEY_ALLOW_OTHER)
 		o->allow_other = true;
+	/* x-systemd.automount and the like: for systemd, not for us (a
+	 * fuse_opt template cannot match a prefix without '='). */
+	if (key == FUSE_OPT_KEY_OPT && strncmp(arg, "x-", 2) == 0)
+		return 0;
 	return 1;	/* keep it for libfuse */
+}
+
+/* The mount point goes back to libfuse; a SOURCE before it names the file
+ * system in /proc/mounts (fsname), as the fstab line's first field. */
+static void words_to_args(struct sockfs_opts *o, struct fuse_args *args)
+{
+	char fsname[256];
+
+	snprintf(fsname, sizeof(fsname), "-ofsname=%s", o->nwords == 2 ? o->word[0] : "sockfs");
+	/* libfuse takes ',' and '\\' in an option as separators and escapes. */
+	fsname[strcspn(fsname, ",\\")] = '\0';
+	fuse_opt_add_arg(args, fsname);
+	if (o->nwords > 0)
+		fuse_opt_add_arg(args, o->word[o->nwords - 1]);
 }
 
 /* Sockets are made in the namespace at PATH; the mount stays where it is
@@ -149,16 +196,18 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
-	struct sockfs_opts so = { NULL, false };
+	struct sockfs_opts so = { 0 };
 	struct daemon d = { .sigfd = -1 };
 	int ret = 1;
 
-	if (fuse_opt_parse(&args, &so, sockfs_opt_spec, sockfs_opt_proc) != 0)
-		return 2;
+	if (fuse_opt_parse(&args, &so, sockfs_opt_spec, sockfs_opt_proc) != 0) {
+		ret = 2;
+		goto out_words;
+	}
+	words_to_args(&so, &args);
 	if (fuse_parse_cmdline(&args, &opts) != 0) {
-		free(so.netns);
-		fuse_opt_free_args(&args);
-		return 2;
+		ret = 2;
+		goto out_words;
 	}
 	if (opts.show_help) {
 		usage(argv[0]);
@@ -178,7 +227,6 @@ int main(int argc, char *argv[])
 		ret = 2;
 		goto out_args;
 	}
-	fuse_opt_add_arg(&args, "-ofsname=sockfs");
 	/* Other users in: the kernel checks modes and owners too. */
 	if (so.allow_other)
 		fuse_opt_add_arg(&args, "-odefault_permissions");
@@ -207,6 +255,8 @@ int main(int argc, char *argv[])
 	d.fs.st.poll_notify = sockfs_poll_notify;
 	if (watch_signals(&d) != 0)
 		goto out_stack;
+	if (notify_ready(opts.mountpoint) != 0)
+		fprintf(stderr, "sockfs: could not tell NOTIFY_SOCKET that the mount is ready\n");
 	ret = run(&d);
 
 out_stack:
@@ -221,8 +271,11 @@ out_mount:
 out_session:
 	fuse_session_destroy(d.fs.se);
 out_args:
-	free(so.netns);
 	free(opts.mountpoint);
+out_words:
+	free(so.netns);
+	free(so.word[0]);
+	free(so.word[1]);
 	fuse_opt_free_args(&args);
 	return ret;
 }
