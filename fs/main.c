@@ -102,7 +102,7 @@ static int sockfs_opt_proc(void *data, const char *arg, int key, struct fuse_arg
 }
 
 /* The mount point goes back to libfuse; a SOURCE before it names the file
- * system in /proc/mounts (fsname), as the fstab line's first field. */
+ * system in /proc/mounts (fsname), as the fstab line's first field does. */
 static void words_to_args(struct sockfs_opts *o, struct fuse_args *args)
 {
 	char fsname[256];
@@ -111,6 +111,9 @@ static void words_to_args(struct sockfs_opts *o, struct fuse_args *args)
 	/* libfuse takes ',' and '\\' in an option as separators and escapes. */
 	fsname[strcspn(fsname, ",\\")] = '\0';
 	fuse_opt_add_arg(args, fsname);
+	/* Type fuse.sockfs in /proc/mounts, as in fstab: findmnt -t and
+	 * mount -a's check for what is mounted already go by it. */
+	fuse_opt_add_arg(args, "-osubtype=sockfs");
 	if (o->nwords > 0)
 		fuse_opt_add_arg(args, o->word[o->nwords - 1]);
 }

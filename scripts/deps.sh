@@ -7,7 +7,8 @@ build="gcc make autoconf automake libtool pkg-config libc6-dev
 	libfuse3-dev fuse3 libjansson-dev check python3"
 test="strace jq procps util-linux coreutils curl iproute2 passwd
 	valgrind clang libclang-rt-14-dev busybox-static
-	podman runc uidmap"
+	podman runc uidmap
+	dpkg-dev debhelper lintian systemd man-db"
 
 want=$build
 [ "${1:-build}" = test ] && want="$build $test"

@@ -6,11 +6,15 @@
 #   valgrind    the integration tests that exercise the most code, with the
 #               daemon under valgrind memcheck (errors or definite leaks fail)
 #   fuzz        each libFuzzer harness for $FUZZ_SECONDS (30) seconds
+#   package     make distcheck (the tarball builds, installs, uninstalls and
+#               passes the unit tests and two integration tests), then the
+#               Debian package built from that tarball, installed, used and
+#               purged (tests/package.sh)
 # STAGES="check sanitizers" (say) runs only some of them.
 set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
-stages=${STAGES:-check sanitizers valgrind fuzz}
+stages=${STAGES:-check sanitizers valgrind fuzz package}
 
 bash scripts/deps.sh test
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
@@ -105,6 +109,30 @@ for s in $stages; do
 			total_f=$((total_f + 1))
 			status=1
 		fi
+		;;
+	package)
+		[ -x build/sockfs ] || build build
+		echo "=== package"
+		rm -f "$top"/build/sockfs-*.tar.gz
+		if (cd "$top/build" && make distcheck \
+			TESTS="tests/unit/unit tests/integration/t-basics.sh tests/integration/t-examples.sh") \
+			> "$top/build/distcheck.log" 2>&1; then
+			summary+=("distcheck: passed")
+			total_p=$((total_p + 1))
+		else
+			tail -40 "$top/build/distcheck.log"
+			summary+=("distcheck: failed (build/distcheck.log)")
+			total_f=$((total_f + 1))
+			status=1
+		fi
+		st=0
+		bash tests/package.sh "$top"/build/sockfs-*.tar.gz > "$top/build/package.log" 2>&1 || st=$?
+		cat "$top/build/package.log"
+		p=$(grep -c '^ok ' "$top/build/package.log" || true)
+		f=$([ "$st" -eq 0 ] && echo 0 || echo 1)
+		[ "$st" -eq 0 ] || status=1
+		summary+=("package: $p passed, $f failed")
+		total_p=$((total_p + p)); total_f=$((total_f + f))
 		;;
 	*)
 		echo "tests/run.sh: unknown stage $s" >&2

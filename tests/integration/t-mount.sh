@@ -11,7 +11,7 @@
 SOCKFS_PID=$!
 for _ in $(seq 100); do [ -d "$MNT/udp" ] && break; sleep 0.05; done
 [ -d "$MNT/udp" ] || fail "sockfs SOURCE MOUNTPOINT -o ... did not mount: $(cat "$WORK/sockfs.log")"
-expect_eq "$(awk -v m="$MNT" '$2 == m {print $1, $3}' /proc/mounts)" "sockfs fuse" "source and type in /proc/mounts"
+expect_eq "$(awk -v m="$MNT" '$2 == m {print $1, $3}' /proc/mounts)" "sockfs fuse.sockfs" "source and type in /proc/mounts"
 umount "$MNT" || fail "umount MOUNTPOINT"
 wait "$SOCKFS_PID" || fail "sockfs exited with $? after umount"
 SOCKFS_PID=
