@@ -25,7 +25,7 @@
 
 /* --- waiters and their queues --- */
 
-static void q_push(struct wqueue *q, struct waiter *w)
+void waiter_queue(struct waiter *w, struct wqueue *q)
 {
 	w->q = q;
 	w->next = NULL;
@@ -99,17 +99,12 @@ void waiter_finish(struct waiter *w, ssize_t res)
 	free(w);
 }
 
-void waiter_queue(struct waiter *w, struct wqueue *q)
-{
-	q_push(q, w);
-}
-
 /* Parks W on Q, with the socket's timeout if one is set. */
 void waiter_park(struct waiter *w, struct wqueue *q)
 {
 	struct sock *s = w->h->sock;
 
-	q_push(q, w);
+	waiter_queue(w, q);
 	if (sock_opt(s, OPT_TIMEOUT) > 0 && !timer_armed(&w->timer))
 		timer_arm(&s->st->loop, &w->timer, (uint64_t)sock_opt(s, OPT_TIMEOUT));
 	sock_update_interest(s);

@@ -10,8 +10,24 @@ CT_FLAGS=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
 
 # make_rootfs ROOT: the container root of scripts/container-rootfs.sh (the
 # one docs/containers.md tells users to make), with the sockfs under test.
+# Each test root also gets /share/net.sh, which the scripts the tests run
+# inside source: mount_net starts sockfs -f on /net and waits for it;
+# umount_net unmounts it and says how the daemon exited.
 make_rootfs() {
 	bash "$TOP_SRCDIR/scripts/container-rootfs.sh" "$1" "$SOCKFS" || fail "container-rootfs.sh"
+	cat > "$1/share/net.sh" <<'SH'
+mount_net() {
+	sockfs -f /net 2>/share/sockfs.log &
+	daemon=$!
+	i=0
+	until [ -d /net/udp ]; do i=$((i + 1)); [ $i -lt 200 ] || exit 9; sleep 0.05; done
+}
+umount_net() {
+	umount /net
+	wait $daemon
+	echo "daemon exit $?"
+}
+SH
 }
 
 # podman_works: 0 when a trivial container runs; else prints why.

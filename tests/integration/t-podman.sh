@@ -53,10 +53,8 @@ cp "$EX"/*.sh "$SHARE/"
 cat > "$SHARE/inside.sh" <<'SH'
 set -u
 # What each step printed goes to /share/NAME.out; the host checks them.
-sockfs -f /net 2>/share/sockfs.log &
-daemon=$!
-i=0
-until [ -d /net/udp ]; do i=$((i + 1)); [ $i -lt 200 ] || exit 9; sleep 0.05; done
+. /share/net.sh
+mount_net
 await() { i=0; until [ -f "$1" ]; do i=$((i + 1)); [ $i -lt 400 ] || return 1; sleep 0.05; done; }
 
 s=/net/udp/$(cat /net/udp/clone)
@@ -80,9 +78,7 @@ sh /share/pass-file.sh /net /tmp/f > /share/pass-file.out 2>&1
 i=0
 while ls /net/tcp /net/udp /net/unix /net/unixgram > /share/left.out &&
 	[ "$(wc -l < /share/left.out)" -gt 11 ] && [ $i -lt 40 ]; do i=$((i + 1)); sleep 0.05; done
-umount /net
-wait $daemon
-echo "daemon exit $?" > /share/daemon.out
+umount_net > /share/daemon.out
 SH
 ct --network host "${FUSE[@]}" -e UPORT="$UPORT" -e HPORT="$HPORT" -- \
 	/bin/sh /share/inside.sh > "$WORK/inside.log" 2>&1 &

@@ -38,18 +38,14 @@ UPORT=$(ready_of echo)
 
 cat > "$WORK/root/share/inside.sh" <<'SH'
 set -u
-sockfs -f /net 2>/share/sockfs.log &
-daemon=$!
-i=0
-until [ -d /net/udp ]; do i=$((i + 1)); [ $i -lt 200 ] || exit 9; sleep 0.05; done
+. /share/net.sh
+mount_net
 s=/net/udp/$(cat /net/udp/clone)
 echo "connect 127.0.0.1:$UPORT" > $s/ctl
 echo "hello from uid $(id -u)" > $s/data
 cat $s/data
 stat -c "owner %u" $s
-umount /net
-wait $daemon
-echo "daemon exit $?"
+umount_net
 SH
 as_u() {
 	setpriv --reuid="$U" --regid="$U" --init-groups env -i HOME="$(getent passwd "$U" | cut -d: -f6)" \
