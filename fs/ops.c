@@ -10,9 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accept.h"
+#include "access.h"
 #include "cmsgout.h"
-#include "io.h"
-#include "rights.h"
+#include "ctlexec.h"
+#include "data.h"
+#include "rfile.h"
+#include "sockname.h"
 #include "status.h"
 #include "tree.h"
 
@@ -401,18 +405,12 @@ static void write_done(struct waiter *w, ssize_t res)
 		fuse_reply_write(w->cookie, (size_t)res);
 }
 
-static struct waiter *new_waiter(fuse_req_t req, enum wtype type, waiter_done_fn done,
-				 struct fuse_file_info *fi)
+/* What the stack needs to know of REQ to answer it, now or later. */
+static struct wait_req request(fuse_req_t req, struct fuse_file_info *fi, size_t len,
+			       waiter_done_fn done)
 {
-	struct waiter *w = waiter_new(type, done, req);
-
-	if (w == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return NULL;
-	}
-	w->who = caller_of(req);
-	w->nonblock = (fi->flags & O_NONBLOCK) != 0;
-	return w;
+	return (struct wait_req){ .who = caller_of(req), .nonblock = (fi->flags & O_NONBLOCK) != 0,
+				  .len = len, .done = done, .cookie = req };
 }
 
 /* A read to fill the page cache, not a caller's read(2).  The kernel sends
@@ -431,6 +429,7 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct wait_req rq;
 	struct waiter *w;
 
 	/* Refused before anything is made or taken: a message read into the
@@ -445,12 +444,14 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		read_text(req, fh, size);
 		return;
 	}
-	w = new_waiter(req, fh->file == F_LISTEN ? W_ACCEPT : W_READ, read_done, fi);
-	if (w == NULL)
-		return;
-	w->len = size;
-	if (tree_is_file_slot(fh->file) ? rfile_read(fh->h, fh->file - F_FILE0, w, off)
-					: sock_read(fh->h, w))
+	rq = request(req, fi, size, read_done);
+	if (tree_is_file_slot(fh->file))
+		w = rfile_read(fh->h, fh->file - F_FILE0, &rq, off);
+	else if (fh->file == F_LISTEN)
+		w = accept_read(fh->h, &rq);
+	else
+		w = data_read(fh->h, &rq);
+	if (w)
 		fuse_req_interrupt_func(req, on_interrupt, w);
 }
 
@@ -458,8 +459,8 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		      off_t off, struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct wait_req rq;
 	struct waiter *w;
-	bool parked;
 
 	if (fh->file == F_CMSG) {
 		struct caller who = caller_of(req);
@@ -474,16 +475,14 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	w = new_waiter(req, fh->file == F_CTL ? W_CTL : W_WRITE, write_done, fi);
-	if (w == NULL)
-		return;
+	rq = request(req, fi, 0, write_done);
 	if (tree_is_file_slot(fh->file))
-		parked = rfile_write(fh->h, fh->file - F_FILE0, w, buf, size, off);
+		w = rfile_write(fh->h, fh->file - F_FILE0, &rq, buf, size, off);
 	else if (fh->file == F_DATA)
-		parked = sock_write(fh->h, w, buf, size);
+		w = data_write(fh->h, &rq, buf, size);
 	else
-		parked = sock_ctl(fh->h, w, buf, size);
-	if (parked)
+		w = ctl_write(fh->h, &rq, buf, size);
+	if (w)
 		fuse_req_interrupt_func(req, on_interrupt, w);
 }
 

@@ -4,7 +4,7 @@
 
 #include <fuse_lowlevel.h>
 
-#include "sock.h"
+#include "stack.h"
 
 extern const struct fuse_lowlevel_ops sockfs_ops;
 

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rfile.h"
+
 /* The files of a socket folder, in listing order. */
 static const struct {
 	const char *name;
@@ -201,8 +203,7 @@ void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st)
 		 * end; a received pipe or socket keeps the nominal one. */
 		struct stat fst;
 		st->st_mode = S_IFREG | 0600;
-		if (n->sock->files[n->file - F_FILE0] &&
-		    fstat(n->sock->files[n->file - F_FILE0]->fd, &fst) == 0 && S_ISREG(fst.st_mode)) {
+		if (rfile_stat(n->sock, n->file - F_FILE0, &fst) == 0 && S_ISREG(fst.st_mode)) {
 			st->st_size = fst.st_size;
 			st->st_blocks = fst.st_blocks;
 		}

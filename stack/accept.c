@@ -1,11 +1,13 @@
 /*
- * The listen file: each read accepts one connection into a new socket
- * beside the listener and returns its name, one name per message (as
- * data does for message kinds: the name, then 0, then the next name).
- * Connections are accepted only when somebody reads, so the kernel's
- * backlog keeps its meaning and clients see flow control.
+ * Connections are accepted only when somebody reads listen, so the
+ * kernel's backlog keeps its meaning and clients see flow control.  A
+ * connection accepted for a reader stays tied to its listener until one
+ * of its files is opened; a name whose reply never reached its reader
+ * goes back to the listener for the next one.
  */
 #include "config.h"
+
+#include "accept.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,8 +16,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "io.h"
-#include "io_internal.h"
+#include "message.h"
+
+/* A read of listen. */
+struct accept_wait {
+	struct waiter w;
+	struct handle *h;
+	uint64_t child_id;	/* the socket whose name this read carries */
+	const char *why;	/* a failure's reason, when strerror is not enough */
+};
 
 /* A tied socket whose name is owed to the next reader. */
 static struct sock *first_undelivered(struct sock *l)
@@ -50,24 +59,23 @@ static int accept_one(struct sock *l, struct sock **out)
 	return 0;
 }
 
-ssize_t try_accept(struct waiter *w)
+/* One accepted socket's name, or -EAGAIN. */
+static ssize_t try_accept(struct waiter *w)
 {
-	struct handle *h = w->h;
+	struct accept_wait *aw = (struct accept_wait *)w;
+	struct handle *h = aw->h;
 	struct sock *l = h->sock;
 	struct sock *c;
 	char *name;
-	int err, n;
+	ssize_t n;
+	int err;
 
-	if (h->rem_len)
-		return read_remainder(h, w);
-	if (h->eom) {
-		h->eom = false;
-		return 0;
-	}
+	if ((n = message_owed(h, w)) != -EAGAIN)
+		return n;
 	if (l == NULL)
 		return 0;	/* the listener is closed: end of file */
 	if (l->state != SS_LISTENING) {
-		w->why = "not listening (write \"listen\" to ctl first)";
+		aw->why = "not listening (write \"listen\" to ctl first)";
 		return -EINVAL;
 	}
 	if ((name = malloc(SOCK_NAME_MAX + 2)) == NULL)
@@ -80,22 +88,65 @@ ssize_t try_accept(struct waiter *w)
 	c->delivered = true;
 	n = snprintf(name, SOCK_NAME_MAX + 2, "%s\n", c->name);
 	/* Only a name read whole can be handed back if the reply fails. */
-	w->child_id = (size_t)n <= w->len ? c->id : 0;
-	return deliver_message(h, w, name, (size_t)n);
+	aw->child_id = (size_t)n <= w->len ? c->id : 0;
+	return message_deliver(h, w, name, (size_t)n);
 }
 
-void accept_undelivered(struct waiter *w)
+/* A failed read's reason goes to the listener's err. */
+static void accept_end(struct waiter *w, ssize_t n)
 {
-	struct sock *l = w->h->sock;
+	struct accept_wait *aw = (struct accept_wait *)w;
+	struct sock *l = aw->h->sock;
+
+	if (l == NULL || n >= 0 || n == -EAGAIN)
+		return;
+	sock_set_err(l, "listen", aw->why ? aw->why : strerror((int)-n));
+}
+
+/* After the reply: a name that did not reach its reader goes back. */
+static void accept_release(struct waiter *w)
+{
+	struct accept_wait *aw = (struct accept_wait *)w;
+	struct sock *l = aw->h->sock;
 	struct sock *c;
 
-	if (l == NULL || w->child_id == 0)
+	if (!w->undelivered || l == NULL || aw->child_id == 0)
 		return;
-	c = sock_by_id(l->st, w->child_id);
+	c = sock_by_id(l->st, aw->child_id);
 	if (c == NULL || c->listener != l)
 		return;
 	c->delivered = false;
-	w->h->eom = false;	/* the reader never saw the name it closes */
-	service_queue(l, &l->accepts, try_accept);
+	aw->h->eom = false;	/* the reader never saw the name it closes */
+	accept_serve(l);
 	sock_update_interest(l);
+}
+
+static void accept_cancel(struct waiter *w, int res)
+{
+	sock_cancel(((struct accept_wait *)w)->h->sock, w, res, res, "listen");
+}
+
+static const struct wait_ops accept_ops = { .cancel = accept_cancel,
+					    .release = accept_release };
+
+struct waiter *accept_read(struct handle *h, const struct wait_req *rq)
+{
+	struct sock *l = h->sock;
+	struct accept_wait *aw = waiter_new(sizeof(*aw), &accept_ops, l ? &l->st->loop : NULL, rq);
+	struct waiter *w;
+
+	if (aw == NULL)
+		return NULL;
+	aw->h = h;
+	w = &aw->w;
+	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
+		waiter_finish(w, -ENOMEM);
+		return NULL;
+	}
+	return sock_start(l, w, l ? &l->accepts : NULL, true, try_accept, accept_end);
+}
+
+void accept_serve(struct sock *s)
+{
+	wqueue_serve(&s->accepts, try_accept, accept_end);
 }

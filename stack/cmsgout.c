@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "ident.h"
 #include "meta.h"
 #include "option.h"
-#include "status.h"
 
 /* Each parser returns 0 or -errno, with a reason in WHY. */
 struct parse {

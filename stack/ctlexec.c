@@ -1,8 +1,9 @@
 /* Running parsed ctl commands against a socket (9front's *ctlmsg helpers). */
 #include "config.h"
 
+#include "ctlexec.h"
+
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +11,33 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "access.h"
+#include "ctl.h"
 #include "ident.h"
-#include "io.h"
-#include "io_internal.h"
 
 enum { CMD_DONE = 0, CMD_WAIT = 1, CMD_CLOSED = 2 };
 
-static void on_resolved(struct resolve_job *j);
-static int ctl_run(struct waiter *w);
+/* A ctl write: its commands, run in order, and where the one running
+ * stands (the addresses a name gave, which one is being tried). */
+struct ctl_wait {
+	struct waiter w;
+	struct handle *h;
+	struct ctl_cmd *cmds;
+	int ncmds, cur;
+	struct saddr addrs[RESOLVE_MAX];
+	int naddrs, attempt;
+	struct resolve_job *job;	/* a name being looked up */
+	struct timer retry;		/* a unix connect's next try */
+	unsigned retries;
+	const char *why;		/* a failure's reason, when strerror is not enough */
+};
 
-static int ensure_fd(struct waiter *w, struct sock *s, int family)
+static void on_resolved(struct resolve_job *j);
+static int ctl_run(struct ctl_wait *w);
+
+static int ensure_fd(struct ctl_wait *w, struct sock *s, int family)
 {
-	return sock_ensure_fd_for(s, &w->who, family, &w->why);
+	return sock_ensure_fd_for(s, &w->w.who, family, &w->why);
 }
 
 /* A unix socket path is reached with the caller's rights: the kernel
@@ -33,7 +49,7 @@ static bool is_unix_path(const struct saddr *a)
 }
 
 /* bind(2) or connect(2) of S to A, as the caller where a path is named. */
-static int call_as(struct waiter *w, struct sock *s, const struct saddr *a,
+static int call_as(struct ctl_wait *w, struct sock *s, const struct saddr *a,
 		   int (*call)(int, const struct sockaddr *, socklen_t))
 {
 	struct as_caller saved;
@@ -41,30 +57,12 @@ static int call_as(struct waiter *w, struct sock *s, const struct saddr *a,
 
 	if (!is_unix_path(a))
 		return call(s->fd, (const struct sockaddr *)&a->ss, a->len) < 0 ? -errno : 0;
-	if ((err = as_caller_enter(&w->who, &saved)) != 0)
+	if ((err = as_caller_enter(&w->w.who, &saved)) != 0)
 		return err;
 	r = call(s->fd, (const struct sockaddr *)&a->ss, a->len);
 	err = errno;
 	as_caller_leave(&saved);
 	return r < 0 ? -err : 0;
-}
-
-/* Ports below ip_unprivileged_port_start need CAP_NET_BIND_SERVICE. */
-static int may_bind(struct waiter *w, const struct saddr *a)
-{
-	unsigned port;
-
-	if (a->ss.ss_family == AF_INET)
-		port = ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
-	else if (a->ss.ss_family == AF_INET6)
-		port = ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
-	else
-		return 0;
-	if (port == 0 || port >= unprivileged_port_start() ||
-	    caller_has_cap(&w->who, CAP_NET_BIND_SERVICE))
-		return 0;
-	w->why = "Permission denied: ports below net.ipv4.ip_unprivileged_port_start need CAP_NET_BIND_SERVICE";
-	return -EACCES;
 }
 
 /* Where a socket stands when a connect fails or is undone. */
@@ -76,7 +74,7 @@ static enum sock_state unconnected(struct sock *s)
 }
 
 /* Fills w->addrs for an address command, or starts a lookup (CMD_WAIT). */
-static int want_addrs(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int want_addrs(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	struct resolve_job *j;
 	int err;
@@ -100,12 +98,12 @@ static int want_addrs(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 		return err;
 	}
 	w->job = j;
-	waiter_park(w, &s->held);
+	sock_park(s, &w->w, &s->held);
 	return CMD_WAIT;
 }
 
 /* The first address of the socket's family, if it has one already. */
-static struct saddr *pick_addr(struct waiter *w, struct sock *s)
+static struct saddr *pick_addr(struct ctl_wait *w, struct sock *s)
 {
 	for (int i = 0; i < w->naddrs; i++)
 		if (s->fd < 0 || s->state == SS_OPEN || w->addrs[i].ss.ss_family == s->family)
@@ -113,10 +111,10 @@ static struct saddr *pick_addr(struct waiter *w, struct sock *s)
 	return &w->addrs[0];
 }
 
-static int bind_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int bind_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	struct saddr *a = pick_addr(w, s);
-	int err = may_bind(w, a);
+	int err = may_bind(&w->w.who, a, &w->why);
 
 	if (!err)
 		err = ensure_fd(w, s, a->ss.ss_family);
@@ -130,7 +128,7 @@ static int bind_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 	return CMD_DONE;
 }
 
-static int to_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int to_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	struct saddr *a = pick_addr(w, s);
 	int err = ensure_fd(w, s, a->ss.ss_family);
@@ -146,40 +144,39 @@ static int to_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 #define BACKLOG_RETRY_MAX 100
 
 /* Runs a held ctl write on from the command it stopped at. */
-static void ctl_resume(struct waiter *w)
+static void ctl_resume(struct ctl_wait *w)
 {
 	struct sock *s = w->h->sock;
 
-	waiter_unqueue(w);
+	waiter_unqueue(&w->w);
 	if (ctl_run(w) != CMD_CLOSED)
 		sock_update_interest(s);
 }
 
 static void retry_connect(struct timer *t)
 {
-	ctl_resume(container_of(t, struct waiter, retry));
+	ctl_resume(container_of(t, struct ctl_wait, retry));
 }
 
 /* A unix listener with a full backlog fails a non-blocking connect with
  * EAGAIN, and nothing on the descriptor tells when room appears; the
  * blocking connect a shell user expects sleeps in the kernel until then.
  * So the write waits and tries again, after 5, 10, 20, ... up to 100 ms. */
-static int wait_backlog(struct waiter *w, struct sock *s)
+static int wait_backlog(struct ctl_wait *w, struct sock *s)
 {
 	uint64_t ms = (uint64_t)5 << (w->retries < 5 ? w->retries : 5);
 
 	w->why = "the listener's backlog is full";
-	if (w->nonblock)
+	if (w->w.nonblock)
 		return -EAGAIN;
 	w->retries++;
-	timer_init(&w->retry, retry_connect);
 	timer_arm(&s->st->loop, &w->retry, ms < BACKLOG_RETRY_MAX ? ms : BACKLOG_RETRY_MAX);
-	waiter_park(w, &s->held);
+	sock_park(s, &w->w, &s->held);
 	return CMD_WAIT;
 }
 
 /* Tries w->addrs from w->attempt on; a stream connect may have to wait. */
-static int connect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int connect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	int err = -ECONNREFUSED;
 
@@ -198,16 +195,16 @@ static int connect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 			return wait_backlog(w, s);
 		if (err == -EINPROGRESS) {
 			s->state = SS_CONNECTING;
-			if (w->nonblock)
+			if (w->w.nonblock)
 				return -EINPROGRESS;
-			waiter_park(w, &s->ctls);
+			sock_park(s, &w->w, &s->ctls);
 			return CMD_WAIT;
 		}
 	}
 	return err;
 }
 
-static int disconnect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int disconnect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	struct sockaddr sa = { .sa_family = AF_UNSPEC };
 
@@ -220,7 +217,7 @@ static int disconnect_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 	return CMD_DONE;
 }
 
-static int listen_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int listen_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	int err = ensure_fd(w, s, 0);
 
@@ -232,7 +229,7 @@ static int listen_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 	return CMD_DONE;
 }
 
-static int shutdown_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int shutdown_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	if (s->fd < 0)
 		return -ENOTCONN;
@@ -243,7 +240,7 @@ static int shutdown_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 	return CMD_DONE;
 }
 
-static int set_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int set_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	if (c->opt == OPT_PROTO && s->fd >= 0) {
 		w->why = "proto is fixed once the socket exists: set it before bind, connect or to";
@@ -259,7 +256,7 @@ static int set_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 	return CMD_DONE;
 }
 
-static int group_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int group_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	int family = c->addr.ss.ss_family;
 	int err = ensure_fd(w, s, s->fd >= 0 ? 0 : family);
@@ -285,13 +282,13 @@ static int group_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 	return err < 0 ? -errno : CMD_DONE;
 }
 
-static int close_ctl(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int close_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	sock_close(s);
 	return CMD_CLOSED;
 }
 
-static int exec_cmd(struct waiter *w, struct sock *s, struct ctl_cmd *c)
+static int exec_cmd(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	int r;
 
@@ -323,13 +320,13 @@ static int exec_cmd(struct waiter *w, struct sock *s, struct ctl_cmd *c)
 }
 
 /* Fails the write: the reason goes to err, the errno to the caller. */
-static void ctl_fail(struct waiter *w, struct sock *s, int err, const char *why)
+static void ctl_fail(struct ctl_wait *w, struct sock *s, int err, const char *why)
 {
 	/* EINPROGRESS (O_NONBLOCK): the connect goes on, and its outcome
 	 * reaches status and err when it comes. */
 	if (err == -EINPROGRESS) {
 		sock_update_interest(s);
-		waiter_finish(w, err);
+		waiter_finish(&w->w, err);
 		return;
 	}
 	if (s->state == SS_CONNECTING)
@@ -337,12 +334,12 @@ static void ctl_fail(struct waiter *w, struct sock *s, int err, const char *why)
 	if (why == NULL)
 		why = w->why ? w->why : strerror(-err);
 	sock_set_err(s, w->cmds[w->cur].text, why);
-	waiter_finish(w, err);
+	waiter_finish(&w->w, err);
 }
 
 /* Runs commands from w->cur on.  Returns CMD_DONE (w finished), CMD_WAIT
  * (w parked) or CMD_CLOSED (w finished, socket gone). */
-static int ctl_run(struct waiter *w)
+static int ctl_run(struct ctl_wait *w)
 {
 	struct sock *s = w->h->sock;
 
@@ -353,7 +350,7 @@ static int ctl_run(struct waiter *w)
 		if (r == CMD_WAIT)
 			return CMD_WAIT;
 		if (r == CMD_CLOSED) {
-			waiter_finish(w, (ssize_t)w->len);
+			waiter_finish(&w->w, (ssize_t)w->w.len);
 			return CMD_CLOSED;
 		}
 		if (r < 0) {
@@ -365,39 +362,64 @@ static int ctl_run(struct waiter *w)
 		w->attempt = 0;
 		w->retries = 0;
 	}
-	waiter_finish(w, (ssize_t)w->len);
+	waiter_finish(&w->w, (ssize_t)w->w.len);
 	return CMD_DONE;
 }
 
-bool sock_ctl(struct handle *h, struct waiter *w, const char *text, size_t len)
+static void ctl_cancel(struct waiter *w, int res)
+{
+	sock_cancel(((struct ctl_wait *)w)->h->sock, w, res, res, "ctl");
+}
+
+/* After the reply: a lookup still running is left to the resolver, which
+ * frees it; a retry still armed is stopped. */
+static void ctl_release(struct waiter *w)
+{
+	struct ctl_wait *cw = (struct ctl_wait *)w;
+
+	if (w->loop)
+		timer_cancel(w->loop, &cw->retry);
+	if (cw->job)
+		cw->job->cancelled = true;
+	free(cw->cmds);
+}
+
+static const struct wait_ops ctl_ops = { .cancel = ctl_cancel, .release = ctl_release };
+
+struct waiter *ctl_write(struct handle *h, const struct wait_req *rq, const char *text,
+			 size_t len)
 {
 	struct sock *s = h->sock;
+	struct ctl_wait *w = waiter_new(sizeof(*w), &ctl_ops, s ? &s->st->loop : NULL, rq);
 	char why[SOCK_ERR_MAX];
 	int n;
 
+	if (w == NULL)
+		return NULL;
 	w->h = h;
-	w->len = len;
+	w->w.len = len;
+	timer_init(&w->retry, retry_connect);
 	if (s == NULL) {
-		waiter_finish(w, -EBADF);
-		return false;
+		waiter_finish(&w->w, -EBADF);
+		return NULL;
 	}
 	n = ctl_parse(s->kind, text, len, &w->cmds, why, sizeof(why));
 	if (n < 0) {
 		snprintf(s->err, sizeof(s->err), "%s", why);
-		waiter_finish(w, n);
-		return false;
+		waiter_finish(&w->w, n);
+		return NULL;
 	}
 	w->ncmds = n;
-	return ctl_run(w) == CMD_WAIT;
+	return ctl_run(w) == CMD_WAIT ? &w->w : NULL;
 }
 
 static void on_resolved(struct resolve_job *j)
 {
-	struct waiter *w = j->arg;
+	struct ctl_wait *w = j->arg;
 	struct sock *s = w->h->sock;
 
 	w->job = NULL;
-	waiter_unqueue(w);
+	waiter_unqueue(&w->w);
 	if (j->err) {
 		ctl_fail(w, s, j->err, j->why);
 		free(j);
@@ -427,9 +449,9 @@ static int connect_result(struct sock *s)
 	return 0;
 }
 
-bool ctl_service(struct sock *s)
+bool ctl_on_connect(struct sock *s)
 {
-	struct waiter *w = s->ctls.head;
+	struct ctl_wait *w = (struct ctl_wait *)s->ctls.head;
 	int r = connect_result(s);
 
 	if (r == 1)
@@ -442,7 +464,7 @@ bool ctl_service(struct sock *s)
 			sock_set_err(s, "connect", strerror(-r));
 		return false;
 	}
-	waiter_unqueue(w);
+	waiter_unqueue(&w->w);
 	if (r == 0) {
 		s->state = SS_CONNECTED;
 		w->cur++;

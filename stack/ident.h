@@ -7,7 +7,10 @@
 #ifndef SOCKFS_IDENT_H
 #define SOCKFS_IDENT_H
 
-#include "sock.h"
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "caller.h"
 
 /* Switches the loop thread's fsuid, fsgid and groups to WHO's (nothing
  * when WHO is the daemon's own user).  0, or -EPERM when the switch is

@@ -7,14 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
-#include "io_internal.h"
+#include "rfile.h"
 
 /* The kind a received socket is, or -1 when sockfs has none for it. */
 static int kind_of_socket(int fd)
@@ -79,38 +76,13 @@ static int home_socket(struct sock *s, int fd, int kind, char *name)
 	return 0;
 }
 
-static void rfile_on_event(void *arg, uint32_t events);
-
-static int home_file(struct sock *s, int fd, char *name)
-{
-	struct stat st;
-	struct rfile *f;
-	int slot = 0;
-
-	while (slot < SOCK_FILES_MAX && s->files[slot])
-		slot++;
-	if (slot == SOCK_FILES_MAX || fstat(fd, &st) < 0)
-		return -EMFILE;
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -ENOMEM;
-	f->s = s;
-	f->slot = slot;
-	f->fd = fd;
-	f->regular = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
-	f->accmode = fcntl(fd, F_GETFL) & O_ACCMODE;
-	loop_watch_init(&f->watch, fd, rfile_on_event, f);
-	s->files[slot] = f;
-	snprintf(name, META_RIGHT_NAME, "file%d", slot);
-	return 0;
-}
-
 void rights_home(struct sock *s, struct meta_fds *fds, struct msg_meta *m)
 {
 	for (int i = 0; i < fds->n; i++) {
 		int fd = fds->fd[i];
 		int kind = kind_of_socket(fd);
 		char *name = m->rights[m->nrights];
-		int err = kind >= 0 ? home_socket(s, fd, kind, name) : home_file(s, fd, name);
+		int err = kind >= 0 ? home_socket(s, fd, kind, name) : rfile_add(s, fd, name);
 
 		if (err) {
 			close(fd);
@@ -119,153 +91,4 @@ void rights_home(struct sock *s, struct meta_fds *fds, struct msg_meta *m)
 			m->nrights++;
 	}
 	fds->n = 0;
-}
-
-/* --- reading and writing received files --- */
-
-static struct rfile *file_of(struct handle *h, int slot)
-{
-	struct sock *s = h->sock;
-
-	return s && slot >= 0 && slot < SOCK_FILES_MAX ? s->files[slot] : NULL;
-}
-
-static void rfile_interest(struct rfile *f)
-{
-	uint32_t ev = (f->readers.head ? EPOLLIN : 0) | (f->writers.head ? EPOLLOUT : 0);
-
-	if (!f->regular)
-		loop_set(&f->s->st->loop, &f->watch, ev);
-}
-
-/* One try: bytes, 0 at end of file, or -EAGAIN to wait. */
-static ssize_t try_file_read(struct waiter *w)
-{
-	struct rfile *f = file_of(w->h, w->slot);
-	struct iovec iov = { w->buf, w->len };
-	ssize_t n;
-
-	if (f == NULL)
-		return 0;
-	if (f->regular)
-		n = pread(f->fd, w->buf, w->len, w->pos);
-	else
-		n = preadv2(f->fd, &iov, 1, -1, RWF_NOWAIT);
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t try_file_write(struct waiter *w)
-{
-	struct rfile *f = file_of(w->h, w->slot);
-	struct iovec iov = { w->buf, w->len };
-	ssize_t n;
-
-	if (f == NULL)
-		return -EBADF;
-	if (f->regular)
-		n = pwrite(f->fd, w->buf, w->len, w->pos);
-	else
-		n = pwritev2(f->fd, &iov, 1, -1, RWF_NOWAIT);
-	return n < 0 ? -errno : n;
-}
-
-/* Runs W now, or parks it on Q until the file is ready. */
-static bool file_io(struct rfile *f, struct waiter *w, struct wqueue *q,
-		    ssize_t (*try)(struct waiter *))
-{
-	ssize_t n = q->head ? -EAGAIN : try(w);
-
-	if (n == -EAGAIN && !w->nonblock && !f->regular) {
-		/* Not the socket's wait: its `set timeout` does not apply. */
-		waiter_queue(w, q);
-		rfile_interest(f);
-		return true;
-	}
-	if (n < 0 && n != -EAGAIN)
-		sock_set_err(f->s, w->type == W_READ ? "file read" : "file write", strerror((int)-n));
-	waiter_finish(w, n);
-	return false;
-}
-
-static bool bad_file(struct handle *h, struct waiter *w, int err)
-{
-	waiter_finish(w, err);
-	return false;
-}
-
-bool rfile_read(struct handle *h, int slot, struct waiter *w, off_t off)
-{
-	struct rfile *f = file_of(h, slot);
-
-	w->h = h;
-	w->slot = slot;
-	w->pos = off;
-	if (f == NULL)
-		return bad_file(h, w, -ENOENT);
-	if (w->buf == NULL && (w->buf = malloc(w->len ? w->len : 1)) == NULL)
-		return bad_file(h, w, -ENOMEM);
-	return file_io(f, w, &f->readers, try_file_read);
-}
-
-bool rfile_write(struct handle *h, int slot, struct waiter *w, const char *data,
-		 size_t len, off_t off)
-{
-	struct rfile *f = file_of(h, slot);
-
-	w->h = h;
-	w->slot = slot;
-	w->pos = off;
-	w->len = len;
-	if (f == NULL)
-		return bad_file(h, w, -ENOENT);
-	if ((w->buf = malloc(len ? len : 1)) == NULL)
-		return bad_file(h, w, -ENOMEM);
-	memcpy(w->buf, data, len);
-	return file_io(f, w, &f->writers, try_file_write);
-}
-
-static void service_file(struct rfile *f, struct wqueue *q, ssize_t (*try)(struct waiter *))
-{
-	while (q->head) {
-		struct waiter *w = q->head;
-		ssize_t n = try(w);
-		if (n == -EAGAIN)
-			return;
-		waiter_finish(w, n);
-	}
-}
-
-static void rfile_on_event(void *arg, uint32_t events)
-{
-	struct rfile *f = arg;
-
-	if (events & EPOLLIN)
-		service_file(f, &f->readers, try_file_read);
-	if (events & EPOLLOUT)
-		service_file(f, &f->writers, try_file_write);
-	rfile_interest(f);
-}
-
-int rfile_close(struct sock *s, int slot)
-{
-	struct rfile *f = slot >= 0 && slot < SOCK_FILES_MAX ? s->files[slot] : NULL;
-
-	if (f == NULL)
-		return -ENOENT;
-	s->files[slot] = NULL;	/* waiters now see no file: EOF, EBADF */
-	while (f->readers.head)
-		waiter_finish(f->readers.head, 0);
-	while (f->writers.head)
-		waiter_finish(f->writers.head, -EBADF);
-	if (!f->regular)
-		loop_unwatch(&s->st->loop, &f->watch);
-	close(f->fd);
-	free(f);
-	return 0;
-}
-
-void rfile_close_all(struct sock *s)
-{
-	for (int i = 0; i < SOCK_FILES_MAX; i++)
-		rfile_close(s, i);
 }

@@ -5,19 +5,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include "cmsgout.h"
-#include "ident.h"
-#include "io.h"
-#include "rights.h"
 
 #define INITIAL_BUCKETS 256
 
@@ -124,36 +119,20 @@ struct sock *sock_next_of_kind(struct stack *st, enum kind k, uint64_t after)
 	return s;
 }
 
-int stack_init(struct stack *st)
+int sock_table_init(struct stack *st)
 {
-	int err;
-
-	memset(st, 0, sizeof(*st));
 	st->next_id = 1;
-	if ((err = loop_init(&st->loop)) != 0)
-		return err;
-	if ((err = table_grow(st)) != 0)
-		goto fail_loop;
-	if ((err = resolver_init(&st->resolver, &st->loop)) != 0)
-		goto fail_table;
-	return 0;
-fail_table:
-	free(st->id_tab);
-	free(st->name_tab);
-fail_loop:
-	loop_fini(&st->loop);
-	return err;
+	return table_grow(st);
 }
 
-void stack_fini(struct stack *st)
+void sock_table_fini(struct stack *st)
 {
 	for (int k = 0; k < KIND_COUNT; k++)
 		while (st->kind_head[k])
 			sock_close(st->kind_head[k]);
-	resolver_fini(&st->resolver);
 	free(st->id_tab);
 	free(st->name_tab);
-	loop_fini(&st->loop);
+	st->id_tab = st->name_tab = NULL;
 }
 
 /* --- creating and closing --- */
@@ -232,12 +211,19 @@ static int apply_saved_options(struct sock *s)
 	return 0;
 }
 
+static void on_event(void *arg, uint32_t events)
+{
+	struct sock *s = arg;
+
+	s->st->hooks.on_event(s, events);
+}
+
 /* Makes FD the socket's kernel socket. */
 static void set_fd(struct sock *s, int fd, int family)
 {
 	s->fd = fd;
 	s->family = family;
-	loop_watch_init(&s->watch, fd, sock_on_event, s);
+	loop_watch_init(&s->watch, fd, on_event, s);
 }
 
 int sock_ensure_fd(struct sock *s, int family)
@@ -268,30 +254,6 @@ int sock_ensure_fd(struct sock *s, int family)
 		s->state = SS_NEW;
 	}
 	return err;
-}
-
-/* The kernel would refuse the caller these sockets; the daemon must too,
- * whatever its own rights. */
-static int may_make(const struct caller *who, struct sock *s, const char **why)
-{
-	if (s->fd >= 0)
-		return 0;
-	if (s->kind == KIND_RAW && !caller_has_cap(who, CAP_NET_RAW)) {
-		*why = "raw sockets need CAP_NET_RAW";
-		return -EPERM;
-	}
-	if (s->kind == KIND_ICMP && !caller_may_ping(who) && !caller_has_cap(who, CAP_NET_RAW)) {
-		*why = "Permission denied: your group is not in net.ipv4.ping_group_range";
-		return -EACCES;
-	}
-	return 0;
-}
-
-int sock_ensure_fd_for(struct sock *s, const struct caller *who, int family, const char **why)
-{
-	int err = may_make(who, s, why);
-
-	return err ? err : sock_ensure_fd(s, family);
 }
 
 /* A socket object not yet in the table (sock_link puts it there). */
@@ -446,8 +408,13 @@ void sock_close(struct sock *s)
 	/* Connections accepted for nobody go with their listener. */
 	while (s->children)
 		sock_close(s->children);
-	sock_fail_waiters(s);
-	rfile_close_all(s);	/* while its waiters can still find the loop */
+	/* Readers of a closed socket see its end; writers cannot go on. */
+	wqueue_fail(&s->readers, 0);
+	wqueue_fail(&s->accepts, 0);
+	wqueue_fail(&s->writers, -EPIPE);
+	wqueue_fail(&s->ctls, -ECONNABORTED);
+	wqueue_fail(&s->held, -ECONNABORTED);
+	st->hooks.on_close(s);
 	while (s->handles) {
 		struct handle *h = s->handles;
 		s->handles = h->next;
@@ -461,7 +428,6 @@ void sock_close(struct sock *s)
 		loop_unwatch(&st->loop, &s->watch);
 		close(s->fd);
 	}
-	cmsg_out_free(s->pending);
 	free(s->log);
 	free(s);
 }
@@ -469,65 +435,6 @@ void sock_close(struct sock *s)
 void sock_set_err(struct sock *s, const char *what, const char *reason)
 {
 	snprintf(s->err, sizeof(s->err), "%s: %s", what, reason);
-}
-
-/* --- addresses and summaries --- */
-
-void sock_addr_text(const struct sock *s, const struct saddr *a, char *buf, size_t size)
-{
-	if (kind_info(s->kind)->has_port || !kind_info(s->kind)->inet)
-		addr_format((const struct sockaddr *)&a->ss, a->len, buf, size);
-	else
-		addr_format_host((const struct sockaddr *)&a->ss, a->len, buf, size);
-}
-
-int sock_local_text(struct sock *s, char *buf, size_t size)
-{
-	struct saddr a = { .len = sizeof(a.ss) };
-
-	buf[0] = '\0';
-	if (s->fd < 0)
-		return 0;
-	if (getsockname(s->fd, (struct sockaddr *)&a.ss, &a.len) < 0)
-		return -errno;
-	sock_addr_text(s, &a, buf, size);
-	return 0;
-}
-
-int sock_peer_text(struct sock *s, char *buf, size_t size)
-{
-	struct saddr a = { .len = sizeof(a.ss) };
-
-	buf[0] = '\0';
-	if (s->fd < 0)
-		return -ENOTCONN;
-	if (getpeername(s->fd, (struct sockaddr *)&a.ss, &a.len) < 0) {
-		if (errno != ENOTCONN || s->state != SS_CONNECTED || kind_info(s->kind)->has_port ||
-		    s->connected_to.len == 0)
-			return -errno;
-		a = s->connected_to;
-	}
-	sock_addr_text(s, &a, buf, size);
-	return 0;
-}
-
-const char *sock_state_name(enum sock_state st)
-{
-	static const char *names[] = { "new", "open", "bound", "connecting",
-				       "connected", "listening" };
-	return names[st];
-}
-
-size_t sock_summary(struct sock *s, char *buf, size_t size)
-{
-	char local[ADDR_TEXT_MAX], peer[ADDR_TEXT_MAX];
-
-	if (sock_local_text(s, local, sizeof(local)) < 0 || !local[0])
-		strcpy(local, "-");
-	if (sock_peer_text(s, peer, sizeof(peer)) < 0 || !peer[0])
-		strcpy(peer, "-");
-	return (size_t)snprintf(buf, size, "%s %s %s %s %s\n", kind_info(s->kind)->name,
-				s->name, sock_state_name(s->state), local, peer);
 }
 
 /* --- handles --- */
@@ -568,6 +475,35 @@ void handle_close(struct handle *h)
 	free(h);
 }
 
+uint32_t sock_poll(struct handle *h, uint32_t events)
+{
+	struct sock *s = h->sock;
+	struct pollfd p;
+	uint32_t ready = 0;
+
+	if (s == NULL)
+		return EPOLLIN | EPOLLOUT | EPOLLHUP;
+	if (h->rem_len || h->eom)
+		ready |= EPOLLIN;
+	/* A name handed back by a reader that never got it. */
+	for (struct sock *c = s->children; c; c = c->cnext)
+		if (!c->delivered)
+			ready |= EPOLLIN;
+	if (s->fd < 0) {
+		/* Nothing can arrive; a write fails at once, which counts. */
+		ready |= EPOLLOUT;
+	} else {
+		p = (struct pollfd){ .fd = s->fd, .events = POLLIN | POLLOUT };
+		if (poll(&p, 1, 0) == 1)
+			ready |= (uint32_t)p.revents;
+	}
+	if ((ready & (events | EPOLLERR | EPOLLHUP)) == 0 && h->poll_handle) {
+		h->poll_events = events;
+		sock_update_interest(s);
+	}
+	return ready;
+}
+
 void sock_update_interest(struct sock *s)
 {
 	uint32_t ev = 0;
@@ -584,4 +520,40 @@ void sock_update_interest(struct sock *s)
 		if (h->poll_handle)
 			ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
 	loop_set(&s->st->loop, &s->watch, ev);
+}
+
+void sock_park(struct sock *s, struct waiter *w, struct wqueue *q)
+{
+	long long ms = sock_opt(s, OPT_TIMEOUT);
+
+	waiter_park(w, q, ms > 0 ? (uint64_t)ms : 0);
+	sock_update_interest(s);
+}
+
+struct waiter *sock_start(struct sock *s, struct waiter *w, struct wqueue *q, bool behind,
+			  wait_try_fn try, wait_end_fn end)
+{
+	ssize_t n;
+
+	if (s && behind && q->head && !w->nonblock) {
+		sock_park(s, w, q);
+		return w;
+	}
+	n = try(w);
+	if (n == -EAGAIN && !w->nonblock) {
+		sock_park(s, w, q);
+		return w;
+	}
+	end(w, n);
+	waiter_finish(w, n);
+	return NULL;
+}
+
+void sock_cancel(struct sock *s, struct waiter *w, int res, ssize_t reply, const char *what)
+{
+	if (s && res == -ETIMEDOUT)
+		sock_set_err(s, what, "timed out");
+	waiter_finish(w, reply);
+	if (s)
+		sock_update_interest(s);
 }

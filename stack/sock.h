@@ -14,28 +14,25 @@
 #include <time.h>
 
 #include "addr.h"
+#include "caller.h"
 #include "kind.h"
 #include "loop.h"
 #include "meta.h"
 #include "option.h"
 #include "resolve.h"
+#include "wait.h"
 
 #define SOCK_NAME_MAX 64
 #define SOCK_ERR_MAX 256
 
 struct sock;
-struct waiter;
+/* What higher layers attach to a socket; sock.c only holds the pointers
+ * and leaves them to the close hook. */
+struct rfile;
+struct cmsg_out;
 
 /* Files (not sockets) that arrived by SCM_RIGHTS, kept per socket. */
 #define SOCK_FILES_MAX 64
-
-
-/* Who asked: the FUSE request's caller, or the test acting as one. */
-struct caller {
-	uid_t uid;
-	gid_t gid;
-	pid_t pid;
-};
 
 /* An open file on a socket (one per open(2) of data, ctl, ...). */
 struct handle {
@@ -54,23 +51,6 @@ struct handle {
 	/* Poll: a handle the fs layer wants told about, and for what. */
 	void *poll_handle;
 	uint32_t poll_events;
-};
-
-struct wqueue {
-	struct waiter *head, *tail;
-};
-
-/* A received file, readable and writable as fileN in the socket's folder.
- * Regular files are read and written at the caller's offset; anything
- * else (a pipe, say) without blocking the loop: the loop waits for it. */
-struct rfile {
-	struct sock *s;
-	int slot;
-	int fd;
-	bool regular;
-	int accmode;			/* O_RDONLY, O_WRONLY or O_RDWR */
-	struct loop_watch watch;
-	struct wqueue readers, writers;
 };
 
 enum sock_state {
@@ -139,6 +119,16 @@ struct sock {
 /* Called when a polled handle may have become ready. */
 typedef void (*poll_notify_fn)(struct handle *h);
 
+/* How the socket layer calls up without naming what is above it: the
+ * stack (stack.c) fills these in. */
+struct sock_hooks {
+	/* S's descriptor is ready for EVENTS (EPOLLIN, EPOLLOUT, ...). */
+	void (*on_event)(struct sock *s, uint32_t events);
+	/* S is closing, its waiters already ended: drop what was attached
+	 * to it (received files, a pending cmsg). */
+	void (*on_close)(struct sock *s);
+};
+
 struct stack {
 	struct loop loop;
 	struct resolver resolver;
@@ -147,12 +137,13 @@ struct stack {
 	struct sock **id_tab, **name_tab;
 	size_t tab_size;			/* buckets, a power of two */
 	struct sock *kind_head[KIND_COUNT], *kind_tail[KIND_COUNT];
+	struct sock_hooks hooks;
 	poll_notify_fn poll_notify;
 };
 
-int stack_init(struct stack *st);
-/* Closes every socket, failing whatever still waits. */
-void stack_fini(struct stack *st);
+/* The table, empty; and closing every socket in it, then the table. */
+int sock_table_init(struct stack *st);
+void sock_table_fini(struct stack *st);
 
 /*
  * Creates a socket of kind K called NAME (NULL: a fresh number, as clone
@@ -187,24 +178,30 @@ void sock_set_err(struct sock *s, const char *what, const char *reason);
 
 /* Makes sure the kernel socket exists, in FAMILY (0: the kind's default). */
 int sock_ensure_fd(struct sock *s, int family);
-/* The same for WHO, refused as the kernel would refuse WHO (raw and ping
- * sockets), with the reason in *WHY. */
-int sock_ensure_fd_for(struct sock *s, const struct caller *who, int family, const char **why);
-
-/* Address A as S's kind writes it (no port for icmp and raw). */
-void sock_addr_text(const struct sock *s, const struct saddr *a, char *buf, size_t size);
-/* The socket's addresses as text; -ENOTCONN etc. when there is none. */
-int sock_local_text(struct sock *s, char *buf, size_t size);
-int sock_peer_text(struct sock *s, char *buf, size_t size);
-/* One line describing the socket, for reading ctl. */
-size_t sock_summary(struct sock *s, char *buf, size_t size);
-const char *sock_state_name(enum sock_state st);
 
 /* Handles */
 struct handle *handle_open(struct sock *s, int file);
 void handle_close(struct handle *h);
 
+/* What H is ready for now (EPOLLIN/EPOLLOUT/...).  When nothing asked for
+ * is ready and h->poll_handle is set, the socket is watched and the stack's
+ * poll_notify runs once it may be. */
+uint32_t sock_poll(struct handle *h, uint32_t events);
+
 /* Recomputes what epoll should watch for S (after waiters or polls change). */
 void sock_update_interest(struct sock *s);
+
+/* Waits on a socket.  sock_park queues W on Q of S, timed by S's `set
+ * timeout`, and updates S's interest.  sock_cancel is the usual end of a
+ * cancelled wait on S (NULL once it closed): a timeout is noted in err
+ * as "WHAT: timed out", W finishes with REPLY, and S's interest follows. */
+void sock_park(struct sock *s, struct waiter *w, struct wqueue *q);
+/* A read's start: W waits behind earlier ones on Q when BEHIND (keeping
+ * arrival order) and it may wait; else one TRY, and W parks on -EAGAIN
+ * or ends (END, then finished).  Returns W when parked, else NULL.  S is
+ * NULL when the socket is closed: TRY then gives the end. */
+struct waiter *sock_start(struct sock *s, struct waiter *w, struct wqueue *q, bool behind,
+			  wait_try_fn try, wait_end_fn end);
+void sock_cancel(struct sock *s, struct waiter *w, int res, ssize_t reply, const char *what);
 
 #endif

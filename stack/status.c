@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "access.h"
+#include "sockname.h"
+
 static const char *family_name(int family)
 {
 	switch (family) {
@@ -189,11 +192,6 @@ json_t *msg_meta_json(const struct sock *s, const struct msg_meta *m)
 	json_object_set_new(o, "flags", msg_flags_json(m->flags));
 	more_meta_json(o, s, m);
 	return o;
-}
-
-bool sock_visible_to(const struct sock *s, const struct caller *who)
-{
-	return who->uid == 0 || who->uid == s->uid;
 }
 
 json_t *stack_sockets_json(struct stack *st, const struct caller *who)

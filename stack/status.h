@@ -16,7 +16,5 @@ json_t *sock_status_json(struct sock *s);
 json_t *msg_meta_json(const struct sock *s, const struct msg_meta *m);
 /* Every socket WHO may see (its own; all of them for root). */
 json_t *stack_sockets_json(struct stack *st, const struct caller *who);
-/* True when WHO may use S. */
-bool sock_visible_to(const struct sock *s, const struct caller *who);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmsgout.h"
+#include "stack.h"
 
 static struct stack st;
 static struct sock *socks[2];

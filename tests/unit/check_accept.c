@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "sockname.h"
 #include "suites.h"
 
 /* A sockfs TCP listener on a free loopback port. */
@@ -40,12 +41,10 @@ static int client(unsigned port)
 static bool start_accept(struct handle *h, size_t len, bool nonblock, struct result *r,
 			 waiter_done_fn done)
 {
-	struct waiter *w = waiter_new(W_ACCEPT, done, r);
+	struct wait_req rq = request(r, len, nonblock);
 
-	memset(r, 0, sizeof(*r));
-	w->len = len;
-	w->nonblock = nonblock;
-	return sock_read(h, w);
+	rq.done = done;
+	return accept_read(h, &rq) != NULL;
 }
 
 /* Accepts one connection (reading its name and the 0 that ends it);
@@ -236,16 +235,14 @@ START_TEST(nonblocking_connect_settles_unwatched)
 	unsigned port;
 	int lfd = peer_socket(SOCK_STREAM, &port);
 	struct handle *h = new_sock(KIND_TCP, NULL);
-	struct waiter *w = waiter_new(W_CTL, on_done, NULL);
-	struct result r = { 0 };
+	struct result r;
+	struct wait_req rq = request(&r, 0, true);
 	char cmd[64];
 	uint64_t start = loop_now_ms();
 
 	ck_assert_int_eq(listen(lfd, 4), 0);
 	snprintf(cmd, sizeof(cmd), "connect 127.0.0.1:%u", port);
-	w->cookie = &r;
-	w->nonblock = true;
-	sock_ctl(h, w, cmd, strlen(cmd));
+	ctl_write(h, &rq, cmd, strlen(cmd));
 	ck_assert(r.done);
 	if (r.res == -EINPROGRESS) {
 		ck_assert_int_eq(h->sock->state, SS_CONNECTING);

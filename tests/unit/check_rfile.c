@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "rfile.h"
 #include "rights.h"
 #include "suites.h"
 
@@ -42,34 +43,26 @@ static int give_pipe(struct handle *h, bool received_reads, int *other)
 	return give_file(h, received_reads ? p[0] : p[1]);
 }
 
-static struct waiter *file_waiter(enum wtype type, bool nonblock, struct result *r)
-{
-	struct waiter *w = waiter_new(type, on_done, r);
-
-	memset(r, 0, sizeof(*r));
-	w->nonblock = nonblock;
-	return w;
-}
-
 static bool file_read(struct handle *h, int slot, off_t off, size_t len, bool nonblock,
 		      struct result *r, struct waiter **wp)
 {
-	struct waiter *w = file_waiter(W_READ, nonblock, r);
+	struct wait_req rq = request(r, len, nonblock);
+	struct waiter *w = rfile_read(h, slot, &rq, off);
 
-	w->len = len;
 	if (wp)
 		*wp = w;
-	return rfile_read(h, slot, w, off);
+	return w != NULL;
 }
 
 static bool file_write(struct handle *h, int slot, off_t off, const char *data, size_t len,
 		       bool nonblock, struct result *r, struct waiter **wp)
 {
-	struct waiter *w = file_waiter(W_WRITE, nonblock, r);
+	struct wait_req rq = request(r, 0, nonblock);
+	struct waiter *w = rfile_write(h, slot, &rq, data, len, off);
 
 	if (wp)
 		*wp = w;
-	return rfile_write(h, slot, w, data, len, off);
+	return w != NULL;
 }
 
 /* Runs the loop for MS milliseconds. */

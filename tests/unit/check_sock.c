@@ -15,6 +15,7 @@
 
 #include "cmsgout.h"
 #include "fixture.h"
+#include "sockname.h"
 #include "status.h"
 #include "suites.h"
 
@@ -329,11 +330,12 @@ static void run_loop_ms(uint64_t ms)
 START_TEST(unix_connect_waits_for_backlog_room)
 {
 	struct handle *h = new_sock(KIND_UNIX, NULL);
-	struct result r = { 0 };
+	struct result r;
+	struct wait_req rq = request(&r, 0, false);
 	char cmd[80];
 	int lfd = full_listener(cmd, sizeof(cmd)), c;
 
-	ck_assert(sock_ctl(h, waiter_new(W_CTL, on_done, &r), cmd, strlen(cmd)));
+	ck_assert_ptr_nonnull(ctl_write(h, &rq, cmd, strlen(cmd)));
 	run_loop_ms(150);
 	ck_assert(!r.done);
 	c = accept(lfd, NULL, NULL);
@@ -348,18 +350,18 @@ END_TEST
 START_TEST(unix_connect_to_full_backlog_nonblocking_or_interrupted)
 {
 	struct handle *h = new_sock(KIND_UNIX, NULL);
-	struct result r = { 0 };
-	struct waiter *w = waiter_new(W_CTL, on_done, &r);
+	struct result r;
+	struct wait_req rq = request(&r, 0, true);
+	struct waiter *w;
 	char cmd[80];
 	int lfd = full_listener(cmd, sizeof(cmd));
 
-	w->nonblock = true;
-	ck_assert(!sock_ctl(h, w, cmd, strlen(cmd)));
+	ck_assert_ptr_null(ctl_write(h, &rq, cmd, strlen(cmd)));
 	ck_assert_int_eq(r.res, -EAGAIN);
 	ck_assert_ptr_nonnull(strstr(h->sock->err, "backlog is full"));
-	memset(&r, 0, sizeof(r));
-	w = waiter_new(W_CTL, on_done, &r);
-	ck_assert(sock_ctl(h, w, cmd, strlen(cmd)));
+	rq = request(&r, 0, false);
+	w = ctl_write(h, &rq, cmd, strlen(cmd));
+	ck_assert_ptr_nonnull(w);
 	run_loop_ms(30);
 	waiter_cancel(w, -EINTR);
 	ck_assert_int_eq(r.res, -EINTR);
@@ -435,8 +437,8 @@ START_TEST(to_makes_a_new_socket_as_sendto_would)
 	struct handle *h = new_sock(KIND_UDP, NULL), *g = new_sock(KIND_UDP, NULL);
 	struct handle *raw = new_sock(KIND_RAW, NULL);
 	struct caller me = { 0, 0, getpid() }, powerless = { 0, 0, 999999 };
-	struct result r = { 0 };
-	struct waiter *w;
+	struct result r;
+	struct wait_req rq;
 	unsigned port;
 	int peer = peer_socket(SOCK_DGRAM, &port);
 	char out[128], got[16];
@@ -449,9 +451,9 @@ START_TEST(to_makes_a_new_socket_as_sendto_would)
 	ck_assert_int_eq(memcmp(got, "new", 3), 0);
 	snprintf(out, sizeof(out), "{\"to\": \"127.0.0.1:%u\"}", port);
 	ck_assert_int_eq(sock_cmsg_write(g, out, strlen(out), &me), (ssize_t)strlen(out));
-	w = waiter_new(W_WRITE, on_done, &r);
-	w->who = me;		/* the pending cmsg goes with its writer's writes */
-	sock_write(g, w, "too", 3);
+	rq = request(&r, 0, false);
+	rq.who = me;		/* the pending cmsg goes with its writer's writes */
+	data_write(g, &rq, "too", 3);
 	ck_assert_int_eq(wait_for(&r), 3);
 	ck_assert_int_eq(recv(peer, got, sizeof(got), 0), 3);
 	ck_assert_int_eq(memcmp(got, "too", 3), 0);

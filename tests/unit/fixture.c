@@ -4,6 +4,8 @@
 
 #include "fixture.h"
 
+#include "sockname.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -50,8 +52,14 @@ void on_done(struct waiter *w, ssize_t res)
 
 	r->done = true;
 	r->res = res;
-	if ((w->type == W_READ || w->type == W_ACCEPT) && res > 0)
+	if (w->buf && res > 0 && (size_t)res <= sizeof(r->data))
 		memcpy(r->data, w->buf, (size_t)res);
+}
+
+struct wait_req request(struct result *r, size_t len, bool nonblock)
+{
+	memset(r, 0, sizeof(*r));
+	return (struct wait_req){ .nonblock = nonblock, .len = len, .done = on_done, .cookie = r };
 }
 
 ssize_t wait_for(struct result *r)
@@ -66,29 +74,28 @@ ssize_t wait_for(struct result *r)
 
 ssize_t ctl(struct handle *h, const char *text)
 {
-	struct result r = { 0 };
+	struct result r;
+	struct wait_req rq = request(&r, 0, false);
 
-	sock_ctl(h, waiter_new(W_CTL, on_done, &r), text, strlen(text));
+	ctl_write(h, &rq, text, strlen(text));
 	return wait_for(&r);
 }
 
 ssize_t put(struct handle *h, const char *data)
 {
-	struct result r = { 0 };
+	struct result r;
+	struct wait_req rq = request(&r, 0, false);
 
-	sock_write(h, waiter_new(W_WRITE, on_done, &r), data, strlen(data));
+	data_write(h, &rq, data, strlen(data));
 	return wait_for(&r);
 }
 
 /* Starts a read of up to LEN bytes; returns true when it had to wait. */
 bool start_read(struct handle *h, size_t len, bool nonblock, struct result *r)
 {
-	struct waiter *w = waiter_new(W_READ, on_done, r);
+	struct wait_req rq = request(r, len, nonblock);
 
-	memset(r, 0, sizeof(*r));
-	w->len = len;
-	w->nonblock = nonblock;
-	return sock_read(h, w);
+	return data_read(h, &rq) != NULL;
 }
 
 ssize_t get(struct handle *h, size_t len, struct result *r)

@@ -6,8 +6,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "io.h"
+#include "accept.h"
+#include "ctlexec.h"
+#include "data.h"
 #include "sock.h"
+#include "stack.h"
+#include "wait.h"
 
 extern struct stack st;
 extern struct caller root;
@@ -22,8 +26,12 @@ struct result {
 void setup(void);
 void teardown(void);
 
-/* The waiter callback the helpers use; runs the loop until R is done. */
+/* The waiter callback the helpers use (a reply's bytes go to R's data);
+ * wait_for runs the loop until R is done. */
 void on_done(struct waiter *w, ssize_t res);
+/* A request as the fs layer would make: by uid 0 without a pid, LEN bytes
+ * of room, reporting to R (which it clears) through on_done. */
+struct wait_req request(struct result *r, size_t len, bool nonblock);
 ssize_t wait_for(struct result *r);
 
 /* One ctl write, data write or read, run to its end. */

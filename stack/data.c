@@ -1,0 +1,429 @@
+#include "config.h"
+
+#include "data.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cmsgout.h"
+#include "ident.h"
+#include "message.h"
+#include "rights.h"
+#include "status.h"
+
+/* The largest datagram an inet socket can deliver, IP header included. */
+#define INET_MSG_MAX 65536
+
+/* A read of data. */
+struct read_wait {
+	struct waiter w;
+	struct handle *h;
+};
+
+/* A write of data: how far it got, and what rides with it. */
+struct write_wait {
+	struct waiter w;
+	struct handle *h;
+	size_t off;			/* stream: bytes already sent */
+	size_t skip;			/* message: its header line's length */
+	struct cmsg_out *cmsg;		/* the cmsg it carries, or NULL */
+};
+
+static void io_err(struct sock *s, const char *what, ssize_t err)
+{
+	if (err < 0 && err != -EAGAIN)
+		sock_set_err(s, what, strerror((int)-err));
+}
+
+/* The size of the next message, for kinds whose messages may exceed 64K. */
+static ssize_t next_message_size(struct sock *s)
+{
+	ssize_t n;
+
+	if (kind_info(s->kind)->inet)
+		return INET_MSG_MAX;
+	n = recv(s->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+/* Room for the control messages a message may bring: pktinfo, ttl, tos,
+ * a timestamp, credentials and up to META_RIGHTS_MAX descriptors. */
+#define CONTROL_ROOM 1024
+
+union control {
+	char buf[CONTROL_ROOM];
+	struct cmsghdr align;
+};
+
+/* Metadata of a message received with MH: descriptors get their homes,
+ * and the reader is logged for cmsg.  With HEADER, also the JSON that
+ * cmsg would show, as one line (NULL when out of memory). */
+static void record(struct sock *s, struct waiter *w, struct msghdr *mh, size_t n, char **header)
+{
+	struct msg_meta *meta = malloc(sizeof(*meta));
+	struct meta_fds fds;
+
+	if (header)
+		*header = NULL;
+	if (meta == NULL)
+		return;
+	meta_parse(mh, n, meta, &fds);
+	rights_home(s, &fds, meta);
+	reader_log_add(&s->log, w->who.pid, meta);
+	if (header) {
+		json_t *o = msg_meta_json(s, meta);
+		*header = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+	}
+	free(meta);
+}
+
+/* `set headers 1`: the message MSG (N bytes) is delivered after its
+ * header line, as one message.  Usually MSG sits in the reader's buffer
+ * with room to spare, and slides along it to make room for the line. */
+static ssize_t deliver_with_header(struct handle *h, struct waiter *w, char *header,
+				   char *msg, size_t n)
+{
+	size_t hl = header ? strlen(header) : 0, total = hl + 1 + n;
+	char *all = NULL;
+
+	if (header)
+		all = msg == w->buf && total <= w->len ? w->buf : malloc(total);
+	if (all) {
+		memmove(all + hl + 1, msg, n);
+		memcpy(all, header, hl);
+		all[hl] = '\n';
+	}
+	free(header);
+	if (msg != w->buf)
+		free(msg);
+	return all ? message_deliver(h, w, all, total) : -ENOMEM;
+}
+
+/* IP_RECVERR: after a read failed with an error the network reported, the
+ * error queue says who reported it; cmsg shows that. */
+static void read_errqueue(struct sock *s, struct waiter *w)
+{
+	union control control;
+	char buf[64];
+	struct saddr to;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_name = &to.ss, .msg_namelen = sizeof(to.ss),
+			     .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+
+	if (n >= 0)
+		record(s, w, &mh, 0, NULL);
+}
+
+/* Receives one whole message; what does not fit the read waits in H.  Its
+ * source and metadata are logged under the reader's pid for cmsg. */
+static ssize_t read_message(struct sock *s, struct handle *h, struct waiter *w)
+{
+	ssize_t size = next_message_size(s);
+	struct saddr from;
+	union control control;
+	struct iovec iov;
+	struct msghdr mh = { .msg_name = &from.ss, .msg_namelen = sizeof(from.ss),
+			     .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	char *dst;
+	ssize_t n;
+
+	if (size < 0)
+		return size;
+	dst = w->len >= (size_t)size ? w->buf : malloc(size ? (size_t)size : 1);
+	if (dst == NULL)
+		return -ENOMEM;
+	iov = (struct iovec){ dst, (size_t)size };
+	n = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0) {
+		n = -errno;
+		if (dst != w->buf)
+			free(dst);
+		if (n != -EAGAIN && sock_opt(s, OPT_RECVERR))
+			read_errqueue(s, w);
+		return n;
+	}
+	s->ctr.rx_bytes += (uint64_t)n;
+	s->ctr.rx_msgs++;
+	if (sock_opt(s, OPT_HEADERS)) {
+		char *header;
+		record(s, w, &mh, (size_t)n, &header);
+		return deliver_with_header(h, w, header, dst, (size_t)n);
+	}
+	record(s, w, &mh, (size_t)n, NULL);
+	return message_deliver(h, w, dst, (size_t)n);
+}
+
+/* A unix stream read: credentials and descriptors ride on the bytes, so
+ * it is a recvmsg, logged for cmsg when anything came with it. */
+static ssize_t read_unix_stream(struct sock *s, struct waiter *w)
+{
+	union control control;
+	struct iovec iov = { w->buf, w->len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return -errno;
+	if (mh.msg_controllen > 0)
+		record(s, w, &mh, (size_t)n, NULL);
+	return n;
+}
+
+static ssize_t try_read(struct waiter *w)
+{
+	struct handle *h = ((struct read_wait *)w)->h;
+	struct sock *s = h->sock;
+	ssize_t n;
+
+	if (s == NULL)
+		return 0;
+	if (!kind_info(s->kind)->stream && (n = message_owed(h, w)) != -EAGAIN)
+		return n;
+	if (s->fd < 0)
+		return -ENOTCONN;
+	if (!kind_info(s->kind)->stream)
+		return read_message(s, h, w);
+	if (!kind_info(s->kind)->inet)
+		n = read_unix_stream(s, w);
+	else if ((n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT)) < 0)
+		n = -errno;
+	if (n < 0)
+		return n;
+	s->ctr.rx_bytes += (uint64_t)n;
+	return n;
+}
+
+static void read_end(struct waiter *w, ssize_t n)
+{
+	struct sock *s = ((struct read_wait *)w)->h->sock;
+
+	if (s)
+		io_err(s, "read", n);
+}
+
+static void read_cancel(struct waiter *w, int res)
+{
+	sock_cancel(((struct read_wait *)w)->h->sock, w, res, res, "read");
+}
+
+static const struct wait_ops read_ops = { .cancel = read_cancel };
+
+static struct loop *loop_of(struct handle *h)
+{
+	return h->sock ? &h->sock->st->loop : NULL;
+}
+
+struct waiter *data_read(struct handle *h, const struct wait_req *rq)
+{
+	struct read_wait *rw = waiter_new(sizeof(*rw), &read_ops, loop_of(h), rq);
+	struct sock *s = h->sock;
+	struct waiter *w;
+
+	if (rw == NULL)
+		return NULL;
+	rw->h = h;
+	w = &rw->w;
+	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
+		waiter_finish(w, -ENOMEM);
+		return NULL;
+	}
+	/* Wait behind earlier readers, unless this file still holds the rest
+	 * (or the end) of its own message, which nobody else can take. */
+	return sock_start(s, w, s ? &s->readers : NULL, !(h->rem_len || h->eom), try_read,
+			  read_end);
+}
+
+void data_serve_readers(struct sock *s)
+{
+	wqueue_serve(&s->readers, try_read, read_end);
+}
+
+/* --- writing --- */
+
+/* One send of MH (sendto when it has no control data, as strace shows
+ * plainly); a datagram to a unix path goes with the writer's rights. */
+static ssize_t send_as(struct sock *s, struct waiter *w, struct msghdr *mh, int flags)
+{
+	const struct sockaddr_un *un = mh->msg_name;
+	struct as_caller saved = { .switched = false };
+	ssize_t n;
+	int err;
+
+	if (un && un->sun_family == AF_UNIX && mh->msg_namelen > sizeof(sa_family_t) &&
+	    un->sun_path[0] != '\0' && (err = as_caller_enter(&w->who, &saved)) != 0)
+		return err;
+	if (mh->msg_controllen == 0)
+		n = sendto(s->fd, mh->msg_iov->iov_base, mh->msg_iov->iov_len, flags, mh->msg_name,
+			   mh->msg_namelen);
+	else
+		n = sendmsg(s->fd, mh, flags);
+	err = errno;
+	as_caller_leave(&saved);
+	return n < 0 ? -err : n;
+}
+
+static ssize_t send_some(struct sock *s, struct write_wait *ww, const char *data, size_t len)
+{
+	union { char buf[CMSG_OUT_ROOM]; struct cmsghdr align; } control;
+	struct iovec iov = { (void *)data, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf };
+	ssize_t n;
+	int flags;
+
+	if (s->fd < 0)
+		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
+	if (ww->cmsg && ww->cmsg->has_to) {
+		mh.msg_name = &ww->cmsg->to.ss;
+		mh.msg_namelen = ww->cmsg->to.len;
+	} else if (s->has_dest && s->state != SS_CONNECTED) {
+		mh.msg_name = &s->dest.ss;
+		mh.msg_namelen = s->dest.len;
+	}
+	/* MSG_NOSIGNAL always: a reset peer must not kill the daemon. */
+	flags = MSG_DONTWAIT | MSG_NOSIGNAL | (int)sock_opt(s, OPT_FLAGS);
+	if (ww->cmsg)
+		flags |= ww->cmsg->flags;
+	/* A writer whose pid this namespace cannot see (0), or that is gone
+	 * (ESRCH), sends with the daemon's credentials instead. */
+	mh.msg_controllen = cmsg_out_control(s, ww->cmsg, &ww->w.who, ww->off == 0,
+					     ww->w.who.pid > 0, control.buf, sizeof(control.buf));
+	n = send_as(s, &ww->w, &mh, flags);
+	if (n == -ESRCH && !(ww->cmsg && ww->cmsg->has_creds)) {
+		mh.msg_controllen = cmsg_out_control(s, ww->cmsg, &ww->w.who, ww->off == 0, false,
+						     control.buf, sizeof(control.buf));
+		n = send_as(s, &ww->w, &mh, flags);
+	}
+	if (n < 0)
+		return n;
+	s->ctr.tx_bytes += (uint64_t)n;
+	if (!kind_info(s->kind)->stream)
+		s->ctr.tx_msgs++;
+	return n;
+}
+
+/* Advances WW; returns 1 when it is complete, <0 on error (-EAGAIN: wait). */
+static int write_step(struct sock *s, struct write_wait *ww, const char *data)
+{
+	size_t len = ww->w.len;
+
+	if (!kind_info(s->kind)->stream) {
+		/* One write, one message: what follows any header line. */
+		ssize_t n = send_some(s, ww, data + ww->skip, len - ww->skip);
+		return n < 0 ? (int)n : 1;
+	}
+	while (ww->off < len) {
+		ssize_t n = send_some(s, ww, data + ww->off, len - ww->off);
+		if (n < 0)
+			return (int)n;
+		ww->off += (size_t)n;
+	}
+	return 1;
+}
+
+/* `set headers 1`: a message write may start with one line of JSON, with
+ * the keys cmsg takes; it goes with this message alone. */
+static int take_header(struct sock *s, struct write_wait *ww, const char *data, size_t len)
+{
+	const char *nl = memchr(data, '\n', len);
+	char why[SOCK_ERR_MAX - 16];
+	int err;
+
+	if (nl == NULL) {
+		sock_set_err(s, "write", "a header line must end with a newline");
+		return -EINVAL;
+	}
+	err = cmsg_out_parse(s, data, (size_t)(nl - data), &ww->w.who, &ww->cmsg, why,
+			     sizeof(why));
+	if (err) {
+		sock_set_err(s, "write header", why);
+		return err;
+	}
+	ww->skip = (size_t)(nl + 1 - data);
+	return 0;
+}
+
+/* What a write that ended with R (1: complete) reports: a stream's bytes
+ * sent (all, or the part sent before an error), a message's length. */
+static ssize_t write_result(struct sock *s, struct write_wait *ww, int r)
+{
+	io_err(s, "write", r);
+	if (r == 1)
+		return (ssize_t)(kind_info(s->kind)->stream ? ww->off : ww->w.len);
+	return ww->off ? (ssize_t)ww->off : r;
+}
+
+/* A write that sent part of its data reports that part. */
+static void write_cancel(struct waiter *w, int res)
+{
+	struct write_wait *ww = (struct write_wait *)w;
+
+	sock_cancel(ww->h->sock, w, res, ww->off ? (ssize_t)ww->off : res, "write");
+}
+
+static void write_release(struct waiter *w)
+{
+	cmsg_out_free(((struct write_wait *)w)->cmsg);
+}
+
+static const struct wait_ops write_ops = { .cancel = write_cancel, .release = write_release };
+
+struct waiter *data_write(struct handle *h, const struct wait_req *rq, const char *data,
+			  size_t len)
+{
+	struct write_wait *ww = waiter_new(sizeof(*ww), &write_ops, loop_of(h), rq);
+	struct sock *s = h->sock;
+	struct waiter *w;
+	int r;
+
+	if (ww == NULL)
+		return NULL;
+	ww->h = h;
+	w = &ww->w;
+	w->len = len;
+	if (s == NULL) {
+		waiter_finish(w, -EPIPE);
+		return NULL;
+	}
+	if (sock_opt(s, OPT_HEADERS) && len > 0 && data[0] == '{') {
+		if ((r = take_header(s, ww, data, len)) < 0) {
+			waiter_finish(w, r);
+			return NULL;
+		}
+	} else
+		ww->cmsg = cmsg_out_take(s, &w->who);
+	r = s->writers.head ? -EAGAIN : write_step(s, ww, data);
+	if (r == -EAGAIN && !w->nonblock) {
+		if ((w->buf = malloc(len ? len : 1)) == NULL) {
+			waiter_finish(w, ww->off ? (ssize_t)ww->off : -ENOMEM);
+			return NULL;
+		}
+		memcpy(w->buf, data, len);
+		sock_park(s, w, &s->writers);
+		return w;
+	}
+	waiter_finish(w, write_result(s, ww, r));
+	return NULL;
+}
+
+void data_serve_writers(struct sock *s)
+{
+	while (s->writers.head) {
+		struct write_wait *ww = (struct write_wait *)s->writers.head;
+		int r = write_step(s, ww, ww->w.buf);
+		if (r == -EAGAIN)
+			return;
+		waiter_finish(&ww->w, write_result(s, ww, r));
+	}
+}

@@ -1,0 +1,225 @@
+#include "config.h"
+
+#include "rfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "meta.h"
+
+/* A read or write of a received file. */
+struct file_wait {
+	struct waiter w;
+	struct handle *h;
+	int slot;		/* which fileN */
+	off_t pos;		/* the caller's offset (regular files) */
+};
+
+static void rfile_on_event(void *arg, uint32_t events);
+
+int rfile_add(struct sock *s, int fd, char *name)
+{
+	struct stat st;
+	struct rfile *f;
+	int slot = 0;
+
+	while (slot < SOCK_FILES_MAX && s->files[slot])
+		slot++;
+	if (slot == SOCK_FILES_MAX || fstat(fd, &st) < 0)
+		return -EMFILE;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -ENOMEM;
+	f->s = s;
+	f->slot = slot;
+	f->fd = fd;
+	f->regular = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+	f->accmode = fcntl(fd, F_GETFL) & O_ACCMODE;
+	loop_watch_init(&f->watch, fd, rfile_on_event, f);
+	s->files[slot] = f;
+	snprintf(name, META_RIGHT_NAME, "file%d", slot);
+	return 0;
+}
+
+static struct rfile *file_of(struct handle *h, int slot)
+{
+	struct sock *s = h->sock;
+
+	return s && slot >= 0 && slot < SOCK_FILES_MAX ? s->files[slot] : NULL;
+}
+
+static void rfile_interest(struct rfile *f)
+{
+	uint32_t ev = (f->readers.head ? EPOLLIN : 0) | (f->writers.head ? EPOLLOUT : 0);
+
+	if (!f->regular)
+		loop_set(&f->s->st->loop, &f->watch, ev);
+}
+
+/* One try: bytes, 0 at end of file, or -EAGAIN to wait. */
+static ssize_t try_file_read(struct waiter *w)
+{
+	struct file_wait *fw = (struct file_wait *)w;
+	struct rfile *f = file_of(fw->h, fw->slot);
+	struct iovec iov = { w->buf, w->len };
+	ssize_t n;
+
+	if (f == NULL)
+		return 0;
+	if (f->regular)
+		n = pread(f->fd, w->buf, w->len, fw->pos);
+	else
+		n = preadv2(f->fd, &iov, 1, -1, RWF_NOWAIT);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t try_file_write(struct waiter *w)
+{
+	struct file_wait *fw = (struct file_wait *)w;
+	struct rfile *f = file_of(fw->h, fw->slot);
+	struct iovec iov = { w->buf, w->len };
+	ssize_t n;
+
+	if (f == NULL)
+		return -EBADF;
+	if (f->regular)
+		n = pwrite(f->fd, w->buf, w->len, fw->pos);
+	else
+		n = pwritev2(f->fd, &iov, 1, -1, RWF_NOWAIT);
+	return n < 0 ? -errno : n;
+}
+
+static void file_cancel(struct waiter *w, int res)
+{
+	struct file_wait *fw = (struct file_wait *)w;
+	struct rfile *f = file_of(fw->h, fw->slot);
+
+	waiter_finish(w, res);
+	if (f)
+		rfile_interest(f);
+}
+
+static const struct wait_ops file_wait_ops = { .cancel = file_cancel };
+
+/* A wait on H's file SLOT, or NULL (rq->done has run with the error). */
+static struct file_wait *file_wait_new(struct handle *h, int slot, const struct wait_req *rq,
+				       off_t off)
+{
+	struct loop *l = h->sock ? &h->sock->st->loop : NULL;
+	struct file_wait *fw = waiter_new(sizeof(*fw), &file_wait_ops, l, rq);
+
+	if (fw == NULL)
+		return NULL;
+	fw->h = h;
+	fw->slot = slot;
+	fw->pos = off;
+	return fw;
+}
+
+/* Runs W now, or parks it on Q until the file is ready. */
+static struct waiter *file_io(struct rfile *f, struct waiter *w, struct wqueue *q,
+			      wait_try_fn try, const char *what)
+{
+	ssize_t n = q->head ? -EAGAIN : try(w);
+
+	if (n == -EAGAIN && !w->nonblock && !f->regular) {
+		waiter_park(w, q, 0);	/* not the socket's wait: no timeout */
+		rfile_interest(f);
+		return w;
+	}
+	if (n < 0 && n != -EAGAIN)
+		sock_set_err(f->s, what, strerror((int)-n));
+	waiter_finish(w, n);
+	return NULL;
+}
+
+struct waiter *rfile_read(struct handle *h, int slot, const struct wait_req *rq, off_t off)
+{
+	struct file_wait *fw = file_wait_new(h, slot, rq, off);
+	struct rfile *f = file_of(h, slot);
+	struct waiter *w;
+
+	if (fw == NULL)
+		return NULL;
+	w = &fw->w;
+	if (f == NULL) {
+		waiter_finish(w, -ENOENT);
+		return NULL;
+	}
+	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
+		waiter_finish(w, -ENOMEM);
+		return NULL;
+	}
+	return file_io(f, w, &f->readers, try_file_read, "file read");
+}
+
+struct waiter *rfile_write(struct handle *h, int slot, const struct wait_req *rq,
+			   const char *data, size_t len, off_t off)
+{
+	struct file_wait *fw = file_wait_new(h, slot, rq, off);
+	struct rfile *f = file_of(h, slot);
+	struct waiter *w;
+
+	if (fw == NULL)
+		return NULL;
+	w = &fw->w;
+	w->len = len;
+	if (f == NULL) {
+		waiter_finish(w, -ENOENT);
+		return NULL;
+	}
+	if ((w->buf = malloc(len ? len : 1)) == NULL) {
+		waiter_finish(w, -ENOMEM);
+		return NULL;
+	}
+	memcpy(w->buf, data, len);
+	return file_io(f, w, &f->writers, try_file_write, "file write");
+}
+
+static void rfile_on_event(void *arg, uint32_t events)
+{
+	struct rfile *f = arg;
+
+	if (events & EPOLLIN)
+		wqueue_serve(&f->readers, try_file_read, NULL);
+	if (events & EPOLLOUT)
+		wqueue_serve(&f->writers, try_file_write, NULL);
+	rfile_interest(f);
+}
+
+int rfile_stat(struct sock *s, int slot, struct stat *st)
+{
+	struct rfile *f = slot >= 0 && slot < SOCK_FILES_MAX ? s->files[slot] : NULL;
+
+	if (f == NULL)
+		return -ENOENT;
+	return fstat(f->fd, st) < 0 ? -errno : 0;
+}
+
+int rfile_close(struct sock *s, int slot)
+{
+	struct rfile *f = slot >= 0 && slot < SOCK_FILES_MAX ? s->files[slot] : NULL;
+
+	if (f == NULL)
+		return -ENOENT;
+	s->files[slot] = NULL;	/* waiters now see no file: EOF, EBADF */
+	wqueue_fail(&f->readers, 0);
+	wqueue_fail(&f->writers, -EBADF);
+	if (!f->regular)
+		loop_unwatch(&s->st->loop, &f->watch);
+	close(f->fd);
+	free(f);
+	return 0;
+}
+
+void rfile_close_all(struct sock *s)
+{
+	for (int i = 0; i < SOCK_FILES_MAX; i++)
+		rfile_close(s, i);
+}
