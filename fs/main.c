@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -56,6 +57,8 @@ struct sockfs_opts {
 	 * as mount.fuse3 passes them (`mount -t fuse.sockfs sockfs /net`). */
 	char *word[2];
 	int nwords;
+	/* Per-user limits (user_sockets=N, ...); -1: the default. */
+	long long limit[Q_COUNT];
 };
 
 enum { KEY_ALLOW_OTHER };
@@ -64,6 +67,11 @@ static const struct fuse_opt sockfs_opt_spec[] = {
 	{ "--netns=%s", offsetof(struct sockfs_opts, netns), 0 },
 	{ "netns=%s", offsetof(struct sockfs_opts, netns), 0 },
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+	{ "user_sockets=%lld", offsetof(struct sockfs_opts, limit[Q_SOCKETS]), 0 },
+	{ "user_fds=%lld", offsetof(struct sockfs_opts, limit[Q_FDS]), 0 },
+	{ "user_files=%lld", offsetof(struct sockfs_opts, limit[Q_FILES]), 0 },
+	{ "user_waits=%lld", offsetof(struct sockfs_opts, limit[Q_WAITS]), 0 },
+	{ "user_bytes=%lld", offsetof(struct sockfs_opts, limit[Q_BYTES]), 0 },
 	/* fstab options that are for mount(8), systemd or the admin, not for
 	 * the file system: mount(8) drops most, but mount.fuse3 run by hand
 	 * or by another tool passes them on, and libfuse refuses them.  x-*
@@ -195,11 +203,23 @@ static int run(struct daemon *d)
 	return 0;
 }
 
+/* Every socket and received file is one of the daemon's descriptors: the
+ * soft limit goes up to the hard one, which the per-user limits share. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
-	struct sockfs_opts so = { 0 };
+	struct sockfs_opts so = { .limit = { -1, -1, -1, -1, -1 } };
 	struct daemon d = { .sigfd = -1 };
 	int ret = 1;
 
@@ -251,10 +271,14 @@ int main(int argc, char *argv[])
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_mount;
 	/* After the fork: the loop's descriptors belong to the daemon. */
+	raise_nofile();
 	if (stack_init(&d.fs.st) != 0) {
 		fprintf(stderr, "sockfs: cannot start the socket layer\n");
 		goto out_mount;
 	}
+	for (int r = 0; r < Q_COUNT; r++)
+		if (so.limit[r] >= 0)
+			d.fs.st.quotas.limit[r] = (uint64_t)so.limit[r];
 	d.fs.st.poll_notify = sockfs_poll_notify;
 	if (watch_signals(&d) != 0)
 		goto out_stack;

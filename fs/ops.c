@@ -12,7 +12,7 @@
 
 #include "accept.h"
 #include "access.h"
-#include "cmsgout.h"
+#include "cmsgwrite.h"
 #include "ctlexec.h"
 #include "data.h"
 #include "rfile.h"
@@ -314,6 +314,10 @@ static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 		*text = json_text(stack_sockets_json(&ctx(req)->st, &who), len);
 		return *text ? 0 : ENOMEM;
 	}
+	if (fh->file == F_USAGE) {
+		*text = json_text(stack_usage_json(&ctx(req)->st, &who), len);
+		return *text ? 0 : ENOMEM;
+	}
 	if (fh->file == F_CLONE) {
 		err = -sock_create(&ctx(req)->st, fh->kind, NULL, &who, &s);
 		*text = err ? NULL : line_text(s->name, len);
@@ -462,24 +466,17 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	struct wait_req rq;
 	struct waiter *w;
 
-	if (fh->file == F_CMSG) {
-		struct caller who = caller_of(req);
-		ssize_t n = sock_cmsg_write(fh->h, buf, size, &who);
-		if (n < 0)
-			fuse_reply_err(req, (int)-n);
-		else
-			fuse_reply_write(req, (size_t)n);
-		return;
-	}
 	if (!tree_is_writable(fh->file)) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	rq = request(req, fi, 0, write_done);
+	rq = request(req, fi, size, write_done);
 	if (tree_is_file_slot(fh->file))
 		w = rfile_write(fh->h, fh->file - F_FILE0, &rq, buf, size, off);
 	else if (fh->file == F_DATA)
 		w = data_write(fh->h, &rq, buf, size);
+	else if (fh->file == F_CMSG)
+		w = cmsg_write(fh->h, &rq, buf, size);
 	else
 		w = ctl_write(fh->h, &rq, buf, size);
 	if (w)

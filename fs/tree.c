@@ -51,7 +51,7 @@ int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n)
 	if (n->file == F_NONE || (n->file >= F_TYPES && !tree_is_file_slot(n->file)) ||
 	    n->kind >= KIND_COUNT)
 		return -ENOENT;
-	if ((n->file == F_ROOT || n->file == F_SOCKETS) != (n->kind < 0))
+	if ((n->file == F_ROOT || n->file == F_SOCKETS || n->file == F_USAGE) != (n->kind < 0))
 		return -ENOENT;
 	if (n->file == F_PAIR && !kind_info((enum kind)n->kind)->pairs)
 		return -ENOENT;
@@ -103,6 +103,10 @@ static int lookup_root(const char *name, struct node *out)
 
 	if (strcmp(name, "sockets") == 0) {
 		*out = (struct node){ F_SOCKETS, -1, NULL };
+		return 0;
+	}
+	if (strcmp(name, "usage") == 0) {
+		*out = (struct node){ F_USAGE, -1, NULL };
 		return 0;
 	}
 	k = kind_by_name(name);
@@ -168,6 +172,7 @@ static mode_t node_mode(enum file_type f)
 	case F_SOCKDIR:
 		return S_IFDIR | 0700;
 	case F_SOCKETS:
+	case F_USAGE:
 	case F_CLONE:
 	case F_PAIR:
 		return S_IFREG | 0444;
@@ -220,6 +225,11 @@ static bool dirent_root(off_t off, const char **name, struct node *child)
 	if (off == KIND_COUNT) {
 		*name = "sockets";
 		*child = (struct node){ F_SOCKETS, -1, NULL };
+		return true;
+	}
+	if (off == KIND_COUNT + 1) {
+		*name = "usage";
+		*child = (struct node){ F_USAGE, -1, NULL };
 		return true;
 	}
 	return false;

@@ -34,6 +34,7 @@ enum file_type {
 	F_NONE,
 	F_ROOT,		/* must be 1: FUSE_ROOT_ID */
 	F_SOCKETS,
+	F_USAGE,	/* the caller's usage against its limits (root: everyone's) */
 	F_KINDDIR,
 	F_CLONE,
 	F_SOCKDIR,

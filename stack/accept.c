@@ -132,7 +132,7 @@ static const struct wait_ops accept_ops = { .cancel = accept_cancel,
 struct waiter *accept_read(struct handle *h, const struct wait_req *rq)
 {
 	struct sock *l = h->sock;
-	struct accept_wait *aw = waiter_new(sizeof(*aw), &accept_ops, l ? &l->st->loop : NULL, rq);
+	struct accept_wait *aw = sock_wait_new(h, sizeof(*aw), &accept_ops, rq);
 	struct waiter *w;
 
 	if (aw == NULL)

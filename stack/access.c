@@ -35,7 +35,7 @@ int sock_ensure_fd_for(struct sock *s, const struct caller *who, int family, con
 {
 	int err = may_make(who, s, why);
 
-	return err ? err : sock_ensure_fd(s, family);
+	return err ? err : sock_ensure_fd(s, family, why);
 }
 
 int may_bind(const struct caller *who, const struct saddr *a, const char **why)

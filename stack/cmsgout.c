@@ -79,15 +79,16 @@ static int right_path(struct parse *p, json_t *r)
 	const char *path = json_string_value(json_object_get(r, "path"));
 	json_t *mode = json_object_get(r, "mode");
 	int flags = mode ? (json_is_string(mode) ? open_mode(json_string_value(mode)) : -1) : O_RDONLY;
-	int fd;
+	char *copy;
 
 	if (flags < 0)
 		return fail(p, -EINVAL, "%s: mode must be \"r\", \"w\" or \"rw\"", "rights");
 	if (path == NULL || path[0] != '/')
 		return fail(p, -EINVAL, "%s: path must be an absolute path", "rights");
-	if ((fd = open_as(p->who, path, flags)) < 0)
-		return fail(p, fd, "rights: %s: %s", path, strerror(-fd));
-	p->c->fds[p->c->nfds++] = fd;
+	if ((copy = strdup(path)) == NULL)
+		return -ENOMEM;
+	p->c->paths[p->c->npaths++] = (struct cmsg_path){ p->c->nfds, flags, copy };
+	p->c->fds[p->c->nfds++] = -1;
 	return 0;
 }
 
@@ -273,26 +274,82 @@ void cmsg_out_free(struct cmsg_out *c)
 	if (c == NULL)
 		return;
 	for (int i = 0; i < c->nfds; i++)
-		close(c->fds[i]);
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	for (int i = 0; i < c->npaths; i++)
+		free(c->paths[i].path);
 	free(c);
 }
 
-ssize_t sock_cmsg_write(struct handle *h, const char *text, size_t len, const struct caller *who)
+/* open(2) of one path, on a worker already acting as the writer.  A FIFO
+ * is not waited for: for reading it opens at once, for writing it needs a
+ * reader (ENXIO otherwise); the file is then made blocking again, as an
+ * open without O_NONBLOCK would have left it. */
+static int open_right(const struct cmsg_path *cp)
 {
-	struct sock *s = h->sock;
-	struct cmsg_out *c;
-	char why[SOCK_ERR_MAX - 8];
+	int fd = open(cp->path, cp->flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+static void open_paths(struct job *j)
+{
+	struct cmsg_open *o = (struct cmsg_open *)j;
+	struct cmsg_out *c = o->c;
+
+	for (int i = 0; i < c->npaths && o->err == 0; i++) {
+		int fd = j->as_err ? j->as_err : open_right(&c->paths[i]);
+		if (fd < 0) {
+			o->err = fd;
+			snprintf(o->why, sizeof(o->why), "rights: %s: %s", c->paths[i].path,
+				 fd == -ENXIO ? "a FIFO opened for writing needs a reader already"
+					      : strerror(-fd));
+		} else
+			c->fds[c->paths[i].slot] = fd;
+	}
+}
+
+static void opened(struct job *j)
+{
+	struct cmsg_open *o = (struct cmsg_open *)j;
+
+	o->done(o);
+}
+
+static void discard_open(struct job *j)
+{
+	cmsg_out_free(((struct cmsg_open *)j)->c);
+	free(j);
+}
+
+int cmsg_out_open_async(struct workers *p, struct cmsg_out *c, const struct caller *who,
+			void (*done)(struct cmsg_open *o), void *arg, struct cmsg_open **out)
+{
+	struct cmsg_open *o = calloc(1, sizeof(*o));
 	int err;
 
-	if (s == NULL)
-		return -EBADF;
-	if ((err = cmsg_out_parse(s, text, len, who, &c, why, sizeof(why))) != 0) {
-		sock_set_err(s, "cmsg", why);
+	if (o == NULL)
+		return -ENOMEM;
+	o->j = (struct job){ .who = *who, .run = open_paths, .done = opened,
+			     .discard = discard_open };
+	o->c = c;
+	o->done = done;
+	o->arg = arg;
+	if ((err = workers_submit(p, &o->j)) != 0) {
+		free(o);
 		return err;
 	}
+	*out = o;
+	return 0;
+}
+
+void cmsg_out_keep(struct sock *s, struct cmsg_out *c)
+{
 	cmsg_out_free(s->pending);
 	s->pending = c;
-	return (ssize_t)len;
 }
 
 struct cmsg_out *cmsg_out_take(struct sock *s, const struct caller *who)

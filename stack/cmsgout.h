@@ -13,6 +13,11 @@
  * opened with the writer's rights, sockets must be the writer's, and only
  * root may claim credentials other than its own.  A bad cmsg fails that
  * write (EINVAL, or the errno of what failed) and nothing is kept.
+ *
+ * Parsing never opens a path: a path may be a FIFO, a device or a file on
+ * a hung file system, and the loop thread must not wait on it.  The paths
+ * are opened afterwards on a worker (cmsg_out_open_async), without
+ * waiting for a FIFO's other end.
  */
 #ifndef SOCKFS_CMSGOUT_H
 #define SOCKFS_CMSGOUT_H
@@ -23,6 +28,7 @@
 #include <sys/types.h>
 
 #include "sock.h"
+#include "worker.h"
 
 #define CMSG_OUT_FDS_MAX 32
 
@@ -40,7 +46,24 @@ struct cmsg_out {
 	int flags;			/* MSG_* */
 	bool has_to;			/* this message's destination */
 	struct saddr to;
+	/* Rights by path, still to be opened: fds[slot] is -1 until then. */
+	int npaths;
+	struct cmsg_path { int slot, flags; char *path; } paths[CMSG_OUT_FDS_MAX];
 };
+
+/* Opening C's paths on a worker, as the writer; DONE runs on the loop
+ * with ERR (0, or the errno of the first path that failed, the reason in
+ * WHY), takes C back and frees the struct. */
+struct cmsg_open {
+	struct job j;
+	struct cmsg_out *c;
+	int err;
+	char why[SOCK_ERR_MAX - 16];
+	void (*done)(struct cmsg_open *o);
+	void *arg;
+};
+int cmsg_out_open_async(struct workers *p, struct cmsg_out *c, const struct caller *who,
+			void (*done)(struct cmsg_open *o), void *arg, struct cmsg_open **out);
 
 /* Parses TEXT for socket S written by WHO; 0 with *out, or -errno with a
  * reason in *why (a static string or one kept in WHYBUF). */
@@ -48,10 +71,8 @@ int cmsg_out_parse(struct sock *s, const char *text, size_t len, const struct ca
 		   struct cmsg_out **out, char *whybuf, size_t whysize);
 void cmsg_out_free(struct cmsg_out *c);
 
-/* A write to cmsg: kept for the next data write by WHO (or a process of
- * its family), replacing any kept before.  Returns LEN or -errno, with
- * the reason in the socket's err. */
-ssize_t sock_cmsg_write(struct handle *h, const char *text, size_t len, const struct caller *who);
+/* Keeps C for the next data write on S, replacing any kept before. */
+void cmsg_out_keep(struct sock *s, struct cmsg_out *c);
 
 /* The cmsg waiting for a data write by WHO, taken off S (NULL: none). */
 struct cmsg_out *cmsg_out_take(struct sock *s, const struct caller *who);

@@ -390,7 +390,7 @@ struct waiter *ctl_write(struct handle *h, const struct wait_req *rq, const char
 			 size_t len)
 {
 	struct sock *s = h->sock;
-	struct ctl_wait *w = waiter_new(sizeof(*w), &ctl_ops, s ? &s->st->loop : NULL, rq);
+	struct ctl_wait *w = sock_wait_new(h, sizeof(*w), &ctl_ops, rq);
 	char why[SOCK_ERR_MAX];
 	int n;
 

@@ -34,6 +34,7 @@ struct write_wait {
 	size_t off;			/* stream: bytes already sent */
 	size_t skip;			/* message: its header line's length */
 	struct cmsg_out *cmsg;		/* the cmsg it carries, or NULL */
+	struct cmsg_open *open;		/* its header's paths, opening on a worker */
 };
 
 static void io_err(struct sock *s, const char *what, ssize_t err)
@@ -220,14 +221,9 @@ static void read_cancel(struct waiter *w, int res)
 
 static const struct wait_ops read_ops = { .cancel = read_cancel };
 
-static struct loop *loop_of(struct handle *h)
-{
-	return h->sock ? &h->sock->st->loop : NULL;
-}
-
 struct waiter *data_read(struct handle *h, const struct wait_req *rq)
 {
-	struct read_wait *rw = waiter_new(sizeof(*rw), &read_ops, loop_of(h), rq);
+	struct read_wait *rw = sock_wait_new(h, sizeof(*rw), &read_ops, rq);
 	struct sock *s = h->sock;
 	struct waiter *w;
 
@@ -374,15 +370,60 @@ static void write_cancel(struct waiter *w, int res)
 
 static void write_release(struct waiter *w)
 {
-	cmsg_out_free(((struct write_wait *)w)->cmsg);
+	struct write_wait *ww = (struct write_wait *)w;
+
+	if (ww->open)
+		ww->open->j.cancelled = true;
+	cmsg_out_free(ww->cmsg);
 }
 
 static const struct wait_ops write_ops = { .cancel = write_cancel, .release = write_release };
 
+static void header_opened(struct cmsg_open *o)
+{
+	struct write_wait *ww = o->arg;
+	struct sock *s = ww->h->sock;
+
+	ww->open = NULL;
+	if (o->err) {
+		sock_set_err(s, "write header", o->why);
+		cmsg_out_free(o->c);
+		waiter_finish(&ww->w, o->err);
+	} else
+		ww->cmsg = o->c;
+	free(o);
+	data_serve_writers(s);
+	sock_update_interest(s);
+}
+
+/* A header line that names paths: the write waits in line, its data kept,
+ * while a worker opens them; the writers behind it wait for it. */
+static struct waiter *open_header_paths(struct sock *s, struct write_wait *ww, const char *data)
+{
+	struct waiter *w = &ww->w;
+	struct cmsg_out *c = ww->cmsg;
+	int err;
+
+	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
+		waiter_finish(w, -ENOMEM);
+		return NULL;
+	}
+	memcpy(w->buf, data, w->len);
+	ww->cmsg = NULL;
+	err = cmsg_out_open_async(&s->st->workers, c, &w->who, header_opened, ww, &ww->open);
+	if (err) {
+		cmsg_out_free(c);
+		waiter_finish(w, err);
+		return NULL;
+	}
+	sock_park(s, w, &s->writers);
+	return w;
+}
+
 struct waiter *data_write(struct handle *h, const struct wait_req *rq, const char *data,
 			  size_t len)
 {
-	struct write_wait *ww = waiter_new(sizeof(*ww), &write_ops, loop_of(h), rq);
+	struct write_wait *ww = sock_wait_new(h, sizeof(*ww), &write_ops, rq);
 	struct sock *s = h->sock;
 	struct waiter *w;
 	int r;
@@ -403,6 +444,8 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 		}
 	} else
 		ww->cmsg = cmsg_out_take(s, &w->who);
+	if (ww->cmsg && ww->cmsg->npaths > 0)
+		return open_header_paths(s, ww, data);
 	r = s->writers.head ? -EAGAIN : write_step(s, ww, data);
 	if (r == -EAGAIN && !w->nonblock) {
 		if ((w->buf = malloc(len ? len : 1)) == NULL) {
@@ -421,7 +464,7 @@ void data_serve_writers(struct sock *s)
 {
 	while (s->writers.head) {
 		struct write_wait *ww = (struct write_wait *)s->writers.head;
-		int r = write_step(s, ww, ww->w.buf);
+		int r = ww->open ? -EAGAIN : write_step(s, ww, ww->w.buf);
 		if (r == -EAGAIN)
 			return;
 		waiter_finish(&ww->w, write_result(s, ww, r));

@@ -14,12 +14,30 @@
 
 #include "meta.h"
 
+struct file_job;
+
 /* A read or write of a received file. */
 struct file_wait {
 	struct waiter w;
 	struct handle *h;
 	int slot;		/* which fileN */
 	off_t pos;		/* the caller's offset (regular files) */
+	struct file_job *job;	/* a regular file's I/O, on a worker */
+};
+
+/* pread or pwrite of a regular file on a worker: the file may live on a
+ * slow or hung file system, which must not stall the loop.  The job owns
+ * a duplicate of the descriptor and its own buffer, so rm fileN or a
+ * cancel while it runs leaves it nothing freed to touch. */
+struct file_job {
+	struct job j;
+	struct file_wait *fw;
+	int fd;
+	bool write;
+	char *buf;
+	size_t len;
+	off_t pos;
+	ssize_t res;
 };
 
 static void rfile_on_event(void *arg, uint32_t events);
@@ -30,12 +48,25 @@ int rfile_add(struct sock *s, int fd, char *name)
 	struct rfile *f;
 	int slot = 0;
 
+	struct quotas *q = &s->st->quotas;
+	const char *why;
+	int err;
+
 	while (slot < SOCK_FILES_MAX && s->files[slot])
 		slot++;
 	if (slot == SOCK_FILES_MAX || fstat(fd, &st) < 0)
 		return -EMFILE;
-	if ((f = calloc(1, sizeof(*f))) == NULL)
+	if ((err = quota_take(q, s->uid, Q_FILES, 1, &why)) != 0)
+		goto refuse;
+	if ((err = quota_take(q, s->uid, Q_FDS, 1, &why)) != 0) {
+		quota_give(q, s->uid, Q_FILES, 1);
+		goto refuse;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		quota_give(q, s->uid, Q_FILES, 1);
+		quota_give(q, s->uid, Q_FDS, 1);
 		return -ENOMEM;
+	}
 	f->s = s;
 	f->slot = slot;
 	f->fd = fd;
@@ -45,6 +76,9 @@ int rfile_add(struct sock *s, int fd, char *name)
 	s->files[slot] = f;
 	snprintf(name, META_RIGHT_NAME, "file%d", slot);
 	return 0;
+refuse:
+	sock_set_err(s, "received file dropped", why);
+	return err;
 }
 
 static struct rfile *file_of(struct handle *h, int slot)
@@ -95,6 +129,75 @@ static ssize_t try_file_write(struct waiter *w)
 	return n < 0 ? -errno : n;
 }
 
+static void file_job_run(struct job *j)
+{
+	struct file_job *fj = (struct file_job *)j;
+	ssize_t n = fj->write ? pwrite(fj->fd, fj->buf, fj->len, fj->pos)
+			      : pread(fj->fd, fj->buf, fj->len, fj->pos);
+
+	fj->res = n < 0 ? -errno : n;
+}
+
+static void file_job_free(struct job *j)
+{
+	struct file_job *fj = (struct file_job *)j;
+
+	close(fj->fd);
+	free(fj->buf);
+	free(fj);
+}
+
+static void file_job_done(struct job *j)
+{
+	struct file_job *fj = (struct file_job *)j;
+	struct file_wait *fw = fj->fw;
+	struct rfile *f = file_of(fw->h, fw->slot);
+
+	fw->job = NULL;
+	if (!fj->write && fj->res > 0)
+		memcpy(fw->w.buf, fj->buf, (size_t)fj->res);
+	if (fj->res < 0 && f)
+		sock_set_err(f->s, fj->write ? "file write" : "file read", strerror((int)-fj->res));
+	waiter_finish(&fw->w, fj->res);
+	file_job_free(j);
+}
+
+/* Hands a regular file's I/O to a worker; W waits on Q meanwhile. */
+static struct waiter *regular_io(struct rfile *f, struct file_wait *fw, struct wqueue *q,
+				 bool write)
+{
+	struct file_job *fj = calloc(1, sizeof(*fj));
+	int err = -ENOMEM;
+
+	if (fj == NULL || (fj->buf = malloc(fw->w.len ? fw->w.len : 1)) == NULL)
+		goto fail;
+	if ((fj->fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	fj->j = (struct job){ .who = fw->w.who, .run = file_job_run, .done = file_job_done,
+			      .discard = file_job_free };
+	fj->fw = fw;
+	fj->write = write;
+	fj->len = fw->w.len;
+	fj->pos = fw->pos;
+	if (write)
+		memcpy(fj->buf, fw->w.buf, fw->w.len);
+	if ((err = workers_submit(&f->s->st->workers, &fj->j)) != 0) {
+		close(fj->fd);
+		goto fail;
+	}
+	fw->job = fj;
+	waiter_park(&fw->w, q, 0);	/* the file's wait, not the socket's */
+	return &fw->w;
+fail:
+	if (fj)
+		free(fj->buf);
+	free(fj);
+	waiter_finish(&fw->w, err);
+	return NULL;
+}
+
 static void file_cancel(struct waiter *w, int res)
 {
 	struct file_wait *fw = (struct file_wait *)w;
@@ -105,14 +208,22 @@ static void file_cancel(struct waiter *w, int res)
 		rfile_interest(f);
 }
 
-static const struct wait_ops file_wait_ops = { .cancel = file_cancel };
+/* A worker's job still running is left to it. */
+static void file_release(struct waiter *w)
+{
+	struct file_wait *fw = (struct file_wait *)w;
+
+	if (fw->job)
+		fw->job->j.cancelled = true;
+}
+
+static const struct wait_ops file_wait_ops = { .cancel = file_cancel, .release = file_release };
 
 /* A wait on H's file SLOT, or NULL (rq->done has run with the error). */
 static struct file_wait *file_wait_new(struct handle *h, int slot, const struct wait_req *rq,
 				       off_t off)
 {
-	struct loop *l = h->sock ? &h->sock->st->loop : NULL;
-	struct file_wait *fw = waiter_new(sizeof(*fw), &file_wait_ops, l, rq);
+	struct file_wait *fw = sock_wait_new(h, sizeof(*fw), &file_wait_ops, rq);
 
 	if (fw == NULL)
 		return NULL;
@@ -156,6 +267,8 @@ struct waiter *rfile_read(struct handle *h, int slot, const struct wait_req *rq,
 		waiter_finish(w, -ENOMEM);
 		return NULL;
 	}
+	if (f->regular)
+		return regular_io(f, fw, &f->readers, false);
 	return file_io(f, w, &f->readers, try_file_read, "file read");
 }
 
@@ -179,6 +292,8 @@ struct waiter *rfile_write(struct handle *h, int slot, const struct wait_req *rq
 		return NULL;
 	}
 	memcpy(w->buf, data, len);
+	if (f->regular)
+		return regular_io(f, fw, &f->writers, true);
 	return file_io(f, w, &f->writers, try_file_write, "file write");
 }
 
@@ -215,6 +330,8 @@ int rfile_close(struct sock *s, int slot)
 		loop_unwatch(&s->st->loop, &f->watch);
 	close(f->fd);
 	free(f);
+	quota_give(&s->st->quotas, s->uid, Q_FILES, 1);
+	quota_give(&s->st->quotas, s->uid, Q_FDS, 1);
 	return 0;
 }
 

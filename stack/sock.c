@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +193,21 @@ static int new_fd(struct sock *s, int family)
 	return fd;
 }
 
+/* Charges S's owner one descriptor (before it is made). */
+static int take_fd(struct sock *s, const char **why)
+{
+	return quota_take(&s->st->quotas, s->uid, Q_FDS, 1, why);
+}
+
+/* Closes S's kernel socket and gives its descriptor back. */
+static void drop_fd(struct sock *s)
+{
+	loop_unwatch(&s->st->loop, &s->watch);
+	close(s->fd);
+	s->fd = -1;
+	quota_give(&s->st->quotas, s->uid, Q_FDS, 1);
+}
+
 /* Options given before the socket existed; those that have no meaning for
  * the family chosen (v6only on IPv4) are skipped, any other failure fails. */
 static int apply_saved_options(struct sock *s)
@@ -226,7 +240,7 @@ static void set_fd(struct sock *s, int fd, int family)
 	loop_watch_init(&s->watch, fd, on_event, s);
 }
 
-int sock_ensure_fd(struct sock *s, int family)
+int sock_ensure_fd(struct sock *s, int family, const char **why)
 {
 	int fd, err;
 
@@ -238,19 +252,20 @@ int sock_ensure_fd(struct sock *s, int family)
 		/* A socket nobody has bound or connected may change family. */
 		if (s->state != SS_OPEN)
 			return -EAFNOSUPPORT;
-		loop_unwatch(&s->st->loop, &s->watch);
-		close(s->fd);
-		s->fd = -1;
+		drop_fd(s);
 	}
+	if ((err = take_fd(s, why)) != 0)
+		return err;
 	fd = new_fd(s, family);
-	if (fd < 0)
+	if (fd < 0) {
+		quota_give(&s->st->quotas, s->uid, Q_FDS, 1);
 		return fd;
+	}
 	set_fd(s, fd, family);
 	s->state = SS_OPEN;
 	err = apply_saved_options(s);
 	if (err) {
-		close(fd);
-		s->fd = -1;
+		drop_fd(s);
 		s->state = SS_NEW;
 	}
 	return err;
@@ -260,6 +275,7 @@ int sock_ensure_fd(struct sock *s, int family)
 static int sock_new(struct stack *st, enum kind k, const char *name,
 		    const struct caller *who, struct sock **out)
 {
+	const char *why;
 	struct sock *s;
 	int err;
 
@@ -269,9 +285,13 @@ static int sock_new(struct stack *st, enum kind k, const char *name,
 		return -EEXIST;
 	if (st->nsocks + 2 > st->tab_size && (err = table_grow(st)) != 0)
 		return err;
+	if ((err = quota_take(&st->quotas, who->uid, Q_SOCKETS, 1, &why)) != 0)
+		return err;
 	s = calloc(1, sizeof(*s));
-	if (s == NULL)
+	if (s == NULL) {
+		quota_give(&st->quotas, who->uid, Q_SOCKETS, 1);
 		return -ENOMEM;
+	}
 	s->st = st;
 	s->kind = k;
 	s->fd = -1;
@@ -309,6 +329,7 @@ static void sock_link(struct sock *s)
 int sock_create(struct stack *st, enum kind k, const char *name,
 		const struct caller *who, struct sock **out)
 {
+	const char *why;
 	struct sock *s;
 	int err = sock_new(st, k, name, who, &s);
 
@@ -316,7 +337,8 @@ int sock_create(struct stack *st, enum kind k, const char *name,
 		return err;
 	/* Unix kinds know their family now: make the socket, so a failure
 	 * (EMFILE) is reported by the mkdir or clone that asked. */
-	if (!kind_info(k)->inet && (err = sock_ensure_fd(s, AF_UNIX)) != 0) {
+	if (!kind_info(k)->inet && (err = sock_ensure_fd(s, AF_UNIX, &why)) != 0) {
+		quota_give(&st->quotas, s->uid, Q_SOCKETS, 1);
 		free(s);
 		return err;
 	}
@@ -330,6 +352,7 @@ int sock_adopt(struct stack *st, enum kind k, int fd, const struct caller *who,
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
+	const char *why;
 	struct sock *s;
 	int err;
 
@@ -337,6 +360,11 @@ int sock_adopt(struct stack *st, enum kind k, int fd, const struct caller *who,
 		return -errno;
 	if ((err = sock_new(st, k, NULL, who, &s)) != 0)
 		return err;
+	if ((err = take_fd(s, &why)) != 0) {
+		quota_give(&st->quotas, s->uid, Q_SOCKETS, 1);
+		free(s);
+		return err;
+	}
 	set_fd(s, fd, ss.ss_family);
 	enable_meta(k, fd, ss.ss_family);
 	s->state = SS_CONNECTED;
@@ -424,10 +452,9 @@ void sock_close(struct sock *s)
 		if (h->poll_handle && st->poll_notify)
 			st->poll_notify(h);
 	}
-	if (s->fd >= 0) {
-		loop_unwatch(&st->loop, &s->watch);
-		close(s->fd);
-	}
+	if (s->fd >= 0)
+		drop_fd(s);
+	quota_give(&st->quotas, s->uid, Q_SOCKETS, 1);
 	free(s->log);
 	free(s);
 }
@@ -475,35 +502,6 @@ void handle_close(struct handle *h)
 	free(h);
 }
 
-uint32_t sock_poll(struct handle *h, uint32_t events)
-{
-	struct sock *s = h->sock;
-	struct pollfd p;
-	uint32_t ready = 0;
-
-	if (s == NULL)
-		return EPOLLIN | EPOLLOUT | EPOLLHUP;
-	if (h->rem_len || h->eom)
-		ready |= EPOLLIN;
-	/* A name handed back by a reader that never got it. */
-	for (struct sock *c = s->children; c; c = c->cnext)
-		if (!c->delivered)
-			ready |= EPOLLIN;
-	if (s->fd < 0) {
-		/* Nothing can arrive; a write fails at once, which counts. */
-		ready |= EPOLLOUT;
-	} else {
-		p = (struct pollfd){ .fd = s->fd, .events = POLLIN | POLLOUT };
-		if (poll(&p, 1, 0) == 1)
-			ready |= (uint32_t)p.revents;
-	}
-	if ((ready & (events | EPOLLERR | EPOLLHUP)) == 0 && h->poll_handle) {
-		h->poll_events = events;
-		sock_update_interest(s);
-	}
-	return ready;
-}
-
 void sock_update_interest(struct sock *s)
 {
 	uint32_t ev = 0;
@@ -546,6 +544,36 @@ struct waiter *sock_start(struct sock *s, struct waiter *w, struct wqueue *q, bo
 	}
 	end(w, n);
 	waiter_finish(w, n);
+	return NULL;
+}
+
+void *sock_wait_new(struct handle *h, size_t size, const struct wait_ops *ops,
+		    const struct wait_req *rq)
+{
+	struct sock *s = h->sock;
+	struct quotas *q = s ? &s->st->quotas : NULL;
+	struct waiter *w;
+	const char *why;
+	int err;
+
+	if (q && (err = quota_take(q, rq->who.uid, Q_WAITS, 1, &why)) != 0)
+		goto refuse;
+	if (q && (err = quota_take(q, rq->who.uid, Q_BYTES, rq->len, &why)) != 0) {
+		quota_give(q, rq->who.uid, Q_WAITS, 1);
+		goto refuse;
+	}
+	w = waiter_new(size, ops, s ? &s->st->loop : NULL, rq);
+	if (w && q) {
+		w->quotas = q;
+		w->charged = rq->len;
+	} else if (q) {
+		quota_give(q, rq->who.uid, Q_WAITS, 1);
+		quota_give(q, rq->who.uid, Q_BYTES, rq->len);
+	}
+	return w;
+refuse:
+	sock_set_err(s, "request", why);
+	waiter_refuse(rq, err);
 	return NULL;
 }
 

@@ -19,8 +19,10 @@
 #include "loop.h"
 #include "meta.h"
 #include "option.h"
+#include "quota.h"
 #include "resolve.h"
 #include "wait.h"
+#include "worker.h"
 
 #define SOCK_NAME_MAX 64
 #define SOCK_ERR_MAX 256
@@ -132,6 +134,8 @@ struct sock_hooks {
 struct stack {
 	struct loop loop;
 	struct resolver resolver;
+	struct workers workers;
+	struct quotas quotas;
 	uint64_t next_id;
 	size_t nsocks;
 	struct sock **id_tab, **name_tab;
@@ -176,17 +180,13 @@ static inline long long sock_opt(const struct sock *s, enum opt_id id)
 /* Records the last error as "WHAT: REASON" for the err file. */
 void sock_set_err(struct sock *s, const char *what, const char *reason);
 
-/* Makes sure the kernel socket exists, in FAMILY (0: the kind's default). */
-int sock_ensure_fd(struct sock *s, int family);
+/* Makes sure the kernel socket exists, in FAMILY (0: the kind's default).
+ * A refusal of the owner's limits (EMFILE, ENFILE) says why in *WHY. */
+int sock_ensure_fd(struct sock *s, int family, const char **why);
 
 /* Handles */
 struct handle *handle_open(struct sock *s, int file);
 void handle_close(struct handle *h);
-
-/* What H is ready for now (EPOLLIN/EPOLLOUT/...).  When nothing asked for
- * is ready and h->poll_handle is set, the socket is watched and the stack's
- * poll_notify runs once it may be. */
-uint32_t sock_poll(struct handle *h, uint32_t events);
 
 /* Recomputes what epoll should watch for S (after waiters or polls change). */
 void sock_update_interest(struct sock *s);
@@ -196,6 +196,11 @@ void sock_update_interest(struct sock *s);
  * cancelled wait on S (NULL once it closed): a timeout is noted in err
  * as "WHAT: timed out", W finishes with REPLY, and S's interest follows. */
 void sock_park(struct sock *s, struct waiter *w, struct wqueue *q);
+/* waiter_new for a request on H, charged to its caller while it lasts:
+ * over the caller's user_waits or user_bytes, rq->done runs with ENOBUFS,
+ * the reason goes to err, and NULL is returned. */
+void *sock_wait_new(struct handle *h, size_t size, const struct wait_ops *ops,
+		    const struct wait_req *rq);
 /* A read's start: W waits behind earlier ones on Q when BEHIND (keeping
  * arrival order) and it may wait; else one TRY, and W parks on -EAGAIN
  * or ends (END, then finished).  Returns W when parked, else NULL.  S is

@@ -2,7 +2,9 @@
 
 #include "stack.h"
 
+#include <poll.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/epoll.h>
 
 #include "accept.h"
@@ -10,6 +12,35 @@
 #include "ctlexec.h"
 #include "data.h"
 #include "rfile.h"
+
+uint32_t sock_poll(struct handle *h, uint32_t events)
+{
+	struct sock *s = h->sock;
+	struct pollfd p;
+	uint32_t ready = 0;
+
+	if (s == NULL)
+		return EPOLLIN | EPOLLOUT | EPOLLHUP;
+	if (h->rem_len || h->eom)
+		ready |= EPOLLIN;
+	/* A name handed back by a reader that never got it. */
+	for (struct sock *c = s->children; c; c = c->cnext)
+		if (!c->delivered)
+			ready |= EPOLLIN;
+	if (s->fd < 0) {
+		/* Nothing can arrive; a write fails at once, which counts. */
+		ready |= EPOLLOUT;
+	} else {
+		p = (struct pollfd){ .fd = s->fd, .events = POLLIN | POLLOUT };
+		if (poll(&p, 1, 0) == 1)
+			ready |= (uint32_t)p.revents;
+	}
+	if ((ready & (events | EPOLLERR | EPOLLHUP)) == 0 && h->poll_handle) {
+		h->poll_events = events;
+		sock_update_interest(s);
+	}
+	return ready;
+}
 
 static void notify_pollers(struct sock *s, uint32_t events)
 {
@@ -45,7 +76,11 @@ int stack_init(struct stack *st)
 {
 	int err;
 
+	struct rlimit rl = { 0 };
+
 	memset(st, 0, sizeof(*st));
+	getrlimit(RLIMIT_NOFILE, &rl);
+	quota_init(&st->quotas, rl.rlim_cur == RLIM_INFINITY ? 1 << 20 : (uint64_t)rl.rlim_cur);
 	st->hooks.on_event = on_event;
 	st->hooks.on_close = on_close;
 	if ((err = loop_init(&st->loop)) != 0)
@@ -54,17 +89,24 @@ int stack_init(struct stack *st)
 		goto fail_loop;
 	if ((err = resolver_init(&st->resolver, &st->loop)) != 0)
 		goto fail_table;
+	if ((err = workers_init(&st->workers, &st->loop)) != 0)
+		goto fail_resolver;
 	return 0;
+fail_resolver:
+	resolver_fini(&st->resolver);
 fail_table:
 	sock_table_fini(st);
 fail_loop:
 	loop_fini(&st->loop);
+	quota_fini(&st->quotas);
 	return err;
 }
 
 void stack_fini(struct stack *st)
 {
 	sock_table_fini(st);
+	workers_fini(&st->workers);
 	resolver_fini(&st->resolver);
 	loop_fini(&st->loop);
+	quota_fini(&st->quotas);
 }

@@ -6,10 +6,19 @@
 #ifndef SOCKFS_STACK_H
 #define SOCKFS_STACK_H
 
+#include <stdint.h>
+
 #include "sock.h"
 
+/* The per-user limits start from the descriptors the process may open
+ * (RLIMIT_NOFILE, raised by the caller first if it wants more). */
 int stack_init(struct stack *st);
 /* Closes every socket, failing whatever still waits. */
 void stack_fini(struct stack *st);
+
+/* What H is ready for now (EPOLLIN/EPOLLOUT/...).  When nothing asked for
+ * is ready and h->poll_handle is set, the socket is watched and the stack's
+ * poll_notify runs once it may be. */
+uint32_t sock_poll(struct handle *h, uint32_t events);
 
 #endif

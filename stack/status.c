@@ -204,3 +204,29 @@ json_t *stack_sockets_json(struct stack *st, const struct caller *who)
 				json_array_append_new(a, sock_status_json(s));
 	return a;
 }
+
+static json_t *tenant_json(const struct quotas *q, uid_t uid, const struct tenant *t)
+{
+	static const char *keys[Q_COUNT] = { "sockets", "fds", "files", "waits", "bytes" };
+	json_t *o = json_pack("{sI}", "uid", (json_int_t)uid);
+
+	for (int r = 0; r < Q_COUNT; r++)
+		json_object_set_new(o, keys[r],
+				    json_pack("{sIsI}", "used", (json_int_t)(t ? t->used[r] : 0),
+					      "limit", (json_int_t)(uid == 0 ? 0 : q->limit[r])));
+	return o;
+}
+
+json_t *stack_usage_json(struct stack *st, const struct caller *who)
+{
+	const struct quotas *q = &st->quotas;
+	json_t *a = json_array();
+
+	if (who->uid != 0) {
+		json_array_append_new(a, tenant_json(q, who->uid, quota_of(q, who->uid)));
+		return a;
+	}
+	for (const struct tenant *t = quota_next(q, NULL); t; t = quota_next(q, t))
+		json_array_append_new(a, tenant_json(q, t->uid, t));
+	return a;
+}

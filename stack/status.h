@@ -14,6 +14,11 @@ json_t *sock_status_json(struct sock *s);
  *   pktinfo  {to, ifindex, interface}: where it was sent (inet kinds)
  *   flags    names from recvmsg: trunc, ctrunc, eor, oob */
 json_t *msg_meta_json(const struct sock *s, const struct msg_meta *m);
+/* usage: each user's holdings against its limits, as
+ *   [{"uid": N, "sockets": {"used": N, "limit": N}, "fds": ..., "files": ...,
+ *     "waits": ..., "bytes": ...}, ...]
+ * (limit 0: none).  WHO sees its own line; root sees every user's. */
+json_t *stack_usage_json(struct stack *st, const struct caller *who);
 /* Every socket WHO may see (its own; all of them for root). */
 json_t *stack_sockets_json(struct stack *st, const struct caller *who);
 

@@ -10,15 +10,21 @@ static void on_timeout(struct timer *t)
 	waiter_cancel(container_of(t, struct waiter, timer), -ETIMEDOUT);
 }
 
+void waiter_refuse(const struct wait_req *rq, int err)
+{
+	/* done still runs once, so the caller gets its reply. */
+	struct waiter stand_in = { .who = rq->who, .cookie = rq->cookie };
+
+	rq->done(&stand_in, err);
+}
+
 void *waiter_new(size_t size, const struct wait_ops *ops, struct loop *l,
 		 const struct wait_req *rq)
 {
 	struct waiter *w = calloc(1, size);
 
 	if (w == NULL) {
-		/* done still runs once, so the caller gets its reply. */
-		struct waiter stand_in = { .who = rq->who, .cookie = rq->cookie };
-		rq->done(&stand_in, -ENOMEM);
+		waiter_refuse(rq, -ENOMEM);
 		return NULL;
 	}
 	w->ops = ops;
@@ -78,6 +84,10 @@ void waiter_finish(struct waiter *w, ssize_t res)
 	w->done(w, res);
 	if (w->ops->release)
 		w->ops->release(w);
+	if (w->quotas) {
+		quota_give(w->quotas, w->who.uid, Q_WAITS, 1);
+		quota_give(w->quotas, w->who.uid, Q_BYTES, w->charged);
+	}
 	free(w->buf);
 	free(w);
 }

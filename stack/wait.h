@@ -16,6 +16,7 @@
 
 #include "caller.h"
 #include "loop.h"
+#include "quota.h"
 
 struct waiter;
 
@@ -61,7 +62,13 @@ struct waiter {
 	size_t len;			/* read: room; write and ctl: bytes written */
 	waiter_done_fn done;
 	void *cookie;
+	/* What it is charged (a request, its bytes) while it lasts. */
+	struct quotas *quotas;
+	uint64_t charged;
 };
+
+/* Ends a request that never got a waiter: RQ->done runs with ERR. */
+void waiter_refuse(const struct wait_req *rq, int err);
 
 /* A waiter of SIZE bytes (the operation's struct, a struct waiter first),
  * zeroed but for what RQ gives.  On failure, RQ->done has already run with

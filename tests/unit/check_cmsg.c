@@ -78,17 +78,17 @@ START_TEST(pending_rides_with_the_writers_family_only)
 	struct handle *h = new_sock(KIND_UNIXGRAM, NULL);
 	struct caller me = { 0, 0, getpid() }, stranger = { 0, 0, 999999 };
 
-	ck_assert_int_eq(sock_cmsg_write(h, "{\"flags\": \"more\"}", 17, &me), 17);
+	ck_assert_int_eq(cmsg_put(h, "{\"flags\": \"more\"}", 17, &me), 17);
 	ck_assert_ptr_null(cmsg_out_take(h->sock, &stranger));
 	ck_assert_ptr_nonnull(h->sock->pending);
 	/* A second write replaces the first. */
-	ck_assert_int_eq(sock_cmsg_write(h, "{\"flags\": \"eor\"}", 16, &me), 16);
+	ck_assert_int_eq(cmsg_put(h, "{\"flags\": \"eor\"}", 16, &me), 16);
 	struct cmsg_out *c = cmsg_out_take(h->sock, &me);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(c->flags, MSG_EOR);
 	ck_assert_ptr_null(h->sock->pending);
 	cmsg_out_free(c);
-	ck_assert_int_eq(sock_cmsg_write(h, "nope", 4, &me), -EINVAL);
+	ck_assert_int_eq(cmsg_put(h, "nope", 4, &me), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(h->sock->err, "cmsg: bad JSON"));
 }
 END_TEST

@@ -112,18 +112,18 @@ START_TEST(regular_file_reads_and_writes_at_offsets)
 	slot = give_file(h, fd);
 	ck_assert_int_ge(slot, 0);
 
-	ck_assert(!file_read(h, slot, 3, 4, false, &r, NULL));
-	ck_assert_int_eq(r.res, 4);
+	ck_assert(file_read(h, slot, 3, 4, false, &r, NULL));	/* on a worker */
+	ck_assert_int_eq(wait_for(&r), 4);
 	ck_assert_int_eq(memcmp(r.data, "3456", 4), 0);
-	ck_assert(!file_read(h, slot, 8, 100, false, &r, NULL));
-	ck_assert_int_eq(r.res, 2);
-	ck_assert(!file_read(h, slot, 10, 100, false, &r, NULL));
-	ck_assert_int_eq(r.res, 0);	/* end of file */
+	ck_assert(file_read(h, slot, 8, 100, false, &r, NULL));	/* on a worker */
+	ck_assert_int_eq(wait_for(&r), 2);
+	ck_assert(file_read(h, slot, 10, 100, false, &r, NULL));	/* on a worker */
+	ck_assert_int_eq(wait_for(&r), 0);	/* end of file */
 
-	ck_assert(!file_write(h, slot, 2, "XY", 2, false, &r, NULL));
-	ck_assert_int_eq(r.res, 2);
-	ck_assert(!file_write(h, slot, 12, "end", 3, false, &r, NULL));
-	ck_assert_int_eq(r.res, 3);
+	ck_assert(file_write(h, slot, 2, "XY", 2, false, &r, NULL));	/* on a worker */
+	ck_assert_int_eq(wait_for(&r), 2);
+	ck_assert(file_write(h, slot, 12, "end", 3, false, &r, NULL));	/* on a worker */
+	ck_assert_int_eq(wait_for(&r), 3);
 	ck_assert_int_eq(pread(check, back, sizeof(back), 0), 15);
 	ck_assert_int_eq(memcmp(back, "01XY456789\0\0end", 15), 0);
 	close(check);

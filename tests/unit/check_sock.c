@@ -450,14 +450,14 @@ START_TEST(to_makes_a_new_socket_as_sendto_would)
 	ck_assert_int_eq(recv(peer, got, sizeof(got), 0), 3);
 	ck_assert_int_eq(memcmp(got, "new", 3), 0);
 	snprintf(out, sizeof(out), "{\"to\": \"127.0.0.1:%u\"}", port);
-	ck_assert_int_eq(sock_cmsg_write(g, out, strlen(out), &me), (ssize_t)strlen(out));
+	ck_assert_int_eq(cmsg_put(g, out, strlen(out), &me), (ssize_t)strlen(out));
 	rq = request(&r, 0, false);
 	rq.who = me;		/* the pending cmsg goes with its writer's writes */
 	data_write(g, &rq, "too", 3);
 	ck_assert_int_eq(wait_for(&r), 3);
 	ck_assert_int_eq(recv(peer, got, sizeof(got), 0), 3);
 	ck_assert_int_eq(memcmp(got, "too", 3), 0);
-	ck_assert_int_eq(sock_cmsg_write(raw, "{\"to\": \"127.0.0.1\"}", 19, &powerless), -EPERM);
+	ck_assert_int_eq(cmsg_put(raw, "{\"to\": \"127.0.0.1\"}", 19, &powerless), -EPERM);
 	ck_assert_ptr_nonnull(strstr(raw->sock->err, "CAP_NET_RAW"));
 	ck_assert_int_lt(raw->sock->fd, 0);
 	close(peer);

@@ -90,6 +90,16 @@ ssize_t put(struct handle *h, const char *data)
 	return wait_for(&r);
 }
 
+ssize_t cmsg_put(struct handle *h, const char *text, size_t len, const struct caller *who)
+{
+	struct result r;
+	struct wait_req rq = request(&r, 0, false);
+
+	rq.who = *who;
+	cmsg_write(h, &rq, text, len);
+	return wait_for(&r);
+}
+
 /* Starts a read of up to LEN bytes; returns true when it had to wait. */
 bool start_read(struct handle *h, size_t len, bool nonblock, struct result *r)
 {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "accept.h"
+#include "cmsgwrite.h"
 #include "ctlexec.h"
 #include "data.h"
 #include "sock.h"
@@ -37,6 +38,8 @@ ssize_t wait_for(struct result *r);
 /* One ctl write, data write or read, run to its end. */
 ssize_t ctl(struct handle *h, const char *text);
 ssize_t put(struct handle *h, const char *data);
+/* A write of LEN bytes of TEXT to cmsg by WHO, run to its end. */
+ssize_t cmsg_put(struct handle *h, const char *text, size_t len, const struct caller *who);
 ssize_t get(struct handle *h, size_t len, struct result *r);
 /* Starts a read of up to LEN bytes; returns true when it had to wait. */
 bool start_read(struct handle *h, size_t len, bool nonblock, struct result *r);

@@ -1,0 +1,114 @@
+#include "config.h"
+
+#include "quota.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int err;
+	const char *why;
+} res_info[Q_COUNT] = {
+	[Q_SOCKETS] = { "user_sockets", -EMFILE, "over your limit of sockets (user_sockets)" },
+	[Q_FDS] = { "user_fds", -EMFILE, "over your limit of descriptors (user_fds)" },
+	[Q_FILES] = { "user_files", -EMFILE, "over your limit of received files (user_files)" },
+	[Q_WAITS] = { "user_waits", -ENOBUFS, "over your limit of requests in progress (user_waits)" },
+	[Q_BYTES] = { "user_bytes", -ENOBUFS, "over your limit of buffered bytes (user_bytes)" },
+};
+
+const char *quota_name(enum quota_res r)
+{
+	return res_info[r].name;
+}
+
+void quota_init(struct quotas *q, uint64_t fd_budget)
+{
+	memset(q, 0, sizeof(*q));
+	q->fd_budget = fd_budget;
+	/* Root's reserve: a sixteenth, at least 64 (the daemon's own files,
+	 * the FUSE device, an admin's way in). */
+	q->reserve = fd_budget / 16 > 64 ? fd_budget / 16 : 64;
+	if (q->reserve > fd_budget / 2)
+		q->reserve = fd_budget / 2;
+	/* One user may hold a quarter of what is left to users. */
+	q->limit[Q_FDS] = (fd_budget - q->reserve) / 4;
+	q->limit[Q_SOCKETS] = q->limit[Q_FDS];
+	q->limit[Q_FILES] = q->limit[Q_FDS] / 4;
+	q->limit[Q_WAITS] = 4096;
+	q->limit[Q_BYTES] = 64ULL << 20;
+}
+
+void quota_fini(struct quotas *q)
+{
+	for (int i = 0; i < QUOTA_BUCKETS; i++)
+		while (q->tab[i]) {
+			struct tenant *t = q->tab[i];
+			q->tab[i] = t->next;
+			free(t);
+		}
+}
+
+static struct tenant *find(const struct quotas *q, uid_t uid)
+{
+	for (struct tenant *t = q->tab[uid % QUOTA_BUCKETS]; t; t = t->next)
+		if (t->uid == uid)
+			return t;
+	return NULL;
+}
+
+const struct tenant *quota_of(const struct quotas *q, uid_t uid)
+{
+	return find(q, uid);
+}
+
+const struct tenant *quota_next(const struct quotas *q, const struct tenant *after)
+{
+	unsigned i = after ? after->uid % QUOTA_BUCKETS : 0;
+
+	if (after && after->next)
+		return after->next;
+	for (i = after ? i + 1 : 0; i < QUOTA_BUCKETS; i++)
+		if (q->tab[i])
+			return q->tab[i];
+	return NULL;
+}
+
+int quota_take(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n, const char **why)
+{
+	struct tenant *t = find(q, uid);
+
+	if (uid != 0 && q->limit[r] && (t ? t->used[r] : 0) + n > q->limit[r]) {
+		*why = res_info[r].why;
+		return res_info[r].err;
+	}
+	if (r == Q_FDS && uid != 0 && q->fd_budget && q->fds + n + q->reserve > q->fd_budget) {
+		*why = "the daemon's descriptors are taken (the rest is kept for root)";
+		return -ENFILE;
+	}
+	if (t == NULL) {
+		if ((t = calloc(1, sizeof(*t))) == NULL) {
+			*why = "out of memory";
+			return -ENOMEM;
+		}
+		t->uid = uid;
+		t->next = q->tab[uid % QUOTA_BUCKETS];
+		q->tab[uid % QUOTA_BUCKETS] = t;
+	}
+	t->used[r] += n;
+	if (r == Q_FDS)
+		q->fds += n;
+	return 0;
+}
+
+void quota_give(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n)
+{
+	struct tenant *t = find(q, uid);
+
+	if (t == NULL)
+		return;
+	t->used[r] -= n < t->used[r] ? n : t->used[r];
+	if (r == Q_FDS)
+		q->fds -= n < q->fds ? n : q->fds;
+}

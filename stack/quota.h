@@ -1,0 +1,53 @@
+/*
+ * What each user holds in the daemon, and how much each may hold.  One
+ * daemon serves every user of the mount (allow_other), so one user must
+ * not take what the others need: sockets, kernel descriptors, received
+ * files, requests in progress (parked reads and writes) and the bytes the
+ * daemon keeps for them.  Limits are per uid, set by mount options; root
+ * has none, and descriptors keep a reserve that only root may use, as the
+ * kernel keeps files and memory for root.  Going over gives the errno a
+ * program expects: EMFILE (a user's sockets, descriptors, files), ENFILE
+ * (the daemon's own reserve), ENOBUFS (requests, bytes).
+ */
+#ifndef SOCKFS_QUOTA_H
+#define SOCKFS_QUOTA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum quota_res { Q_SOCKETS, Q_FDS, Q_FILES, Q_WAITS, Q_BYTES, Q_COUNT };
+
+struct tenant {
+	struct tenant *next;
+	uid_t uid;
+	uint64_t used[Q_COUNT];
+};
+
+#define QUOTA_BUCKETS 64
+
+struct quotas {
+	uint64_t limit[Q_COUNT];	/* per user; 0: none */
+	uint64_t fds, fd_budget;	/* every user's descriptors, and the most */
+	uint64_t reserve;		/* of fd_budget, root's alone */
+	struct tenant *tab[QUOTA_BUCKETS];
+};
+
+/* Defaults for a daemon that may hold FD_BUDGET descriptors. */
+void quota_init(struct quotas *q, uint64_t fd_budget);
+void quota_fini(struct quotas *q);
+
+/* The option names, for mount options and usage: user_sockets, ... */
+const char *quota_name(enum quota_res r);
+
+/* Charges N of R to UID: 0, or -EMFILE, -ENFILE, -ENOBUFS with nothing
+ * charged, and a reason in *WHY. */
+int quota_take(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n, const char **why);
+void quota_give(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n);
+
+/* UID's usage (NULL when it holds nothing); the first user after AFTER in
+ * table order, for listing all (AFTER NULL: the first). */
+const struct tenant *quota_of(const struct quotas *q, uid_t uid);
+const struct tenant *quota_next(const struct quotas *q, const struct tenant *after);
+
+#endif

@@ -1,0 +1,197 @@
+#include "config.h"
+
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ident.h"
+
+/* How many jobs of UID run now (P->mu held). */
+static int *running_slot(struct workers *p, uid_t uid, bool make)
+{
+	for (int i = 0; i < WORKER_MAX; i++)
+		if (p->running[i].n > 0 && p->running[i].uid == uid)
+			return &p->running[i].n;
+	if (!make)
+		return NULL;
+	for (int i = 0; i < WORKER_MAX; i++)
+		if (p->running[i].n == 0) {
+			p->running[i].uid = uid;
+			return &p->running[i].n;
+		}
+	return NULL;	/* cannot happen: no more running jobs than threads */
+}
+
+/* The first queued job whose user may run one more (P->mu held). */
+static struct job *take_runnable(struct workers *p)
+{
+	for (struct job **jp = &p->todo; *jp; jp = &(*jp)->next) {
+		int *n = running_slot(p, (*jp)->who.uid, false);
+		if (n == NULL || *n < WORKER_PER_USER) {
+			struct job *j = *jp;
+			*jp = j->next;
+			(*running_slot(p, j->who.uid, true))++;
+			return j;
+		}
+	}
+	return NULL;
+}
+
+static void run_as_caller(struct job *j)
+{
+	struct as_caller saved;
+
+	j->as_err = as_caller_enter(&j->who, &saved);
+	j->run(j);
+	if (j->as_err == 0)
+		as_caller_leave(&saved);
+}
+
+static void *worker(void *arg)
+{
+	struct workers *p = arg;
+	uint64_t one = 1;
+	struct job *j;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stopping && (j = take_runnable(p)) == NULL) {
+			p->idle++;
+			pthread_cond_wait(&p->cv, &p->mu);
+			p->idle--;
+		}
+		if (p->stopping)
+			break;
+		pthread_mutex_unlock(&p->mu);
+		run_as_caller(j);
+		pthread_mutex_lock(&p->mu);
+		(*running_slot(p, j->who.uid, false))--;
+		j->next = p->finished;
+		p->finished = j;
+		/* A job of this user may have waited for this one's turn. */
+		pthread_cond_broadcast(&p->cv);
+		if (write(p->efd, &one, sizeof(one)) < 0) {
+			/* The counter cannot overflow in practice. */
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void end_job(struct job *j)
+{
+	if (!j->cancelled)
+		j->done(j);
+	else if (j->discard)
+		j->discard(j);
+	else
+		free(j);
+}
+
+static void on_wake(void *arg, uint32_t events)
+{
+	struct workers *p = arg;
+	struct job *list;
+	uint64_t n;
+
+	if (read(p->efd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: a previous wake-up already took the count. */
+	}
+	pthread_mutex_lock(&p->mu);
+	list = p->finished;
+	p->finished = NULL;
+	pthread_mutex_unlock(&p->mu);
+	while (list) {
+		struct job *j = list;
+		list = j->next;
+		end_job(j);
+	}
+}
+
+int workers_init(struct workers *p, struct loop *l)
+{
+	memset(p, 0, sizeof(*p));
+	p->loop = l;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->efd < 0)
+		return -errno;
+	loop_watch_init(&p->watch, p->efd, on_wake, p);
+	return loop_set(l, &p->watch, EPOLLIN);
+}
+
+/* One more thread (P->mu held); it must never take the daemon's signals. */
+static int start_thread(struct workers *p)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&p->threads[p->nthreads], NULL, worker, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		return -rc;
+	p->nthreads++;
+	return 0;
+}
+
+int workers_submit(struct workers *p, struct job *j)
+{
+	struct job **jp;
+	int err = 0;
+
+	pthread_mutex_lock(&p->mu);
+	j->next = NULL;
+	for (jp = &p->todo; *jp; jp = &(*jp)->next)
+		;
+	*jp = j;
+	/* A thread for it unless one is idle; with none at all, fail. */
+	if (p->idle == 0 && p->nthreads < WORKER_MAX && (err = start_thread(p)) != 0 &&
+	    p->nthreads > 0)
+		err = 0;
+	if (err)
+		*jp = NULL;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return err;
+}
+
+void workers_fini(struct workers *p)
+{
+	struct timespec t;
+
+	pthread_mutex_lock(&p->mu);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	/* A thread stuck in the kernel (a hung file system) is left to the
+	 * process's exit; the others are joined. */
+	for (int i = 0; i < p->nthreads; i++) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		if (pthread_timedjoin_np(p->threads[i], NULL, &t) != 0)
+			pthread_detach(p->threads[i]);
+	}
+	on_wake(p, EPOLLIN);	/* jobs that came back: all cancelled by now */
+	for (struct job *j = p->todo, *next; j; j = next) {
+		next = j->next;
+		j->cancelled = true;
+		end_job(j);
+	}
+	p->todo = NULL;
+	if (p->efd >= 0) {
+		loop_unwatch(p->loop, &p->watch);
+		close(p->efd);
+		p->efd = -1;
+	}
+}

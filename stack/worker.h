@@ -1,0 +1,59 @@
+/*
+ * Work that may block on something a caller controls (opening a path the
+ * caller named, reading a received file on a slow file system), done by a
+ * pool of threads so that it never blocks the event loop.  Each worker
+ * acts as the job's caller (its own fsuid, fsgid and groups) and hands the
+ * job back to the loop through an eventfd, as the resolver does.
+ *
+ * One user must not take the pool from the others: at most
+ * WORKER_PER_USER jobs of one uid run at once (the rest wait their turn),
+ * and threads are started as jobs need them, up to WORKER_MAX.  A job
+ * stuck in the kernel (a path on a hung file system) holds its thread
+ * until the kernel lets go; the loop and the other users go on.
+ */
+#ifndef SOCKFS_WORKER_H
+#define SOCKFS_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "caller.h"
+#include "loop.h"
+
+#define WORKER_MAX 16
+#define WORKER_PER_USER 2
+
+struct job;
+typedef void (*job_fn)(struct job *j);
+
+struct job {
+	struct job *next;
+	struct caller who;	/* run as this caller */
+	job_fn run;		/* on a worker thread */
+	job_fn done;		/* back on the loop thread, unless cancelled */
+	job_fn discard;		/* on the loop instead of done once cancelled:
+				 * undoes what run did (closes what it opened)
+				 * and frees the job; NULL: free() */
+	bool cancelled;		/* set on the loop thread only */
+	int as_err;		/* run sees why it could not act as WHO */
+};
+
+struct workers {
+	struct loop *loop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *todo, *finished;
+	int nthreads, idle;
+	pthread_t threads[WORKER_MAX];
+	struct { uid_t uid; int n; } running[WORKER_MAX];
+	bool stopping;
+	int efd;
+	struct loop_watch watch;
+};
+
+int workers_init(struct workers *p, struct loop *l);
+void workers_fini(struct workers *p);
+/* Queues J; J->done runs later on the loop thread unless J is cancelled. */
+int workers_submit(struct workers *p, struct job *j);
+
+#endif
