@@ -4,6 +4,8 @@
 #include "ctlexec.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,6 @@
 
 #include "access.h"
 #include "ctl.h"
-#include "ident.h"
 
 enum { CMD_DONE = 0, CMD_WAIT = 1, CMD_CLOSED = 2 };
 
@@ -29,6 +30,9 @@ struct ctl_wait {
 	struct resolve_job *job;	/* a name being looked up */
 	struct timer retry;		/* a unix connect's next try */
 	unsigned retries;
+	struct path_call *call;		/* a unix path's bind or connect, on a worker */
+	bool called;			/* ... came back with called_res */
+	int called_res;
 	const char *why;		/* a failure's reason, when strerror is not enough */
 };
 
@@ -48,21 +52,88 @@ static bool is_unix_path(const struct saddr *a)
 	       ((const struct sockaddr_un *)&a->ss)->sun_path[0] != '\0';
 }
 
-/* bind(2) or connect(2) of S to A, as the caller where a path is named. */
+/* A unix path's bind(2) or connect(2), made by a worker as the caller:
+ * the path's lookup may cross a file system that does not answer (a
+ * user's own FUSE mount, stopped), which must not stall the loop.  The
+ * worker calls on a duplicate of the socket's descriptor. */
+struct path_call {
+	struct job j;
+	struct ctl_wait *w;
+	int fd;
+	struct saddr a;
+	int (*call)(int, const struct sockaddr *, socklen_t);
+	int res;
+};
+
+static void path_call_run(struct job *j)
+{
+	struct path_call *pc = (struct path_call *)j;
+
+	if (j->as_err)
+		pc->res = j->as_err;
+	else if (pc->call(pc->fd, (const struct sockaddr *)&pc->a.ss, pc->a.len) < 0)
+		pc->res = -errno;
+}
+
+static void path_call_free(struct job *j)
+{
+	close(((struct path_call *)j)->fd);
+	free(j);
+}
+
+static void ctl_resume(struct ctl_wait *w);
+
+/* Back on the loop: the command runs again and finds the result. */
+static void path_call_done(struct job *j)
+{
+	struct path_call *pc = (struct path_call *)j;
+	struct ctl_wait *w = pc->w;
+
+	w->call = NULL;
+	w->called = true;
+	w->called_res = pc->res;
+	path_call_free(j);
+	ctl_resume(w);
+}
+
+static int path_call_start(struct ctl_wait *w, struct sock *s, const struct saddr *a,
+			   int (*call)(int, const struct sockaddr *, socklen_t))
+{
+	struct path_call *pc = calloc(1, sizeof(*pc));
+	int err;
+
+	if (pc == NULL)
+		return -ENOMEM;
+	if ((pc->fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		free(pc);
+		return -errno;
+	}
+	pc->j = (struct job){ .who = w->w.who, .run = path_call_run, .done = path_call_done,
+			      .discard = path_call_free };
+	pc->w = w;
+	pc->a = *a;
+	pc->call = call;
+	if ((err = workers_submit(&s->st->workers, &pc->j)) != 0) {
+		path_call_free(&pc->j);
+		return err;
+	}
+	w->call = pc;
+	sock_park(s, &w->w, &s->held);
+	return CMD_WAIT;
+}
+
+/* bind(2) or connect(2) of S to A; a unix path goes to a worker, and the
+ * command is run again with its result (CMD_WAIT meanwhile). */
 static int call_as(struct ctl_wait *w, struct sock *s, const struct saddr *a,
 		   int (*call)(int, const struct sockaddr *, socklen_t))
 {
-	struct as_caller saved;
-	int r, err;
-
 	if (!is_unix_path(a))
 		return call(s->fd, (const struct sockaddr *)&a->ss, a->len) < 0 ? -errno : 0;
-	if ((err = as_caller_enter(&w->w.who, &saved)) != 0)
-		return err;
-	r = call(s->fd, (const struct sockaddr *)&a->ss, a->len);
-	err = errno;
-	as_caller_leave(&saved);
-	return r < 0 ? -err : 0;
+	if (w->called) {
+		w->called = false;
+		return w->called_res;
+	}
+	return path_call_start(w, s, a, call);
 }
 
 /* Where a socket stands when a connect fails or is undone. */
@@ -191,6 +262,8 @@ static int connect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 			s->state = SS_CONNECTED;
 			return CMD_DONE;
 		}
+		if (err == CMD_WAIT)
+			return CMD_WAIT;
 		if (err == -EAGAIN && a->ss.ss_family == AF_UNIX)
 			return wait_backlog(w, s);
 		if (err == -EINPROGRESS) {
@@ -381,6 +454,8 @@ static void ctl_release(struct waiter *w)
 		timer_cancel(w->loop, &cw->retry);
 	if (cw->job)
 		cw->job->cancelled = true;
+	if (cw->call)
+		cw->call->j.cancelled = true;
 	free(cw->cmds);
 }
 

@@ -3,6 +3,7 @@
 #include "data.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,9 +14,9 @@
 #include <unistd.h>
 
 #include "cmsgout.h"
-#include "ident.h"
 #include "message.h"
 #include "rights.h"
+#include "sendprep.h"
 #include "status.h"
 
 /* The largest datagram an inet socket can deliver, IP header included. */
@@ -35,6 +36,7 @@ struct write_wait {
 	size_t skip;			/* message: its header line's length */
 	struct cmsg_out *cmsg;		/* the cmsg it carries, or NULL */
 	struct cmsg_open *open;		/* its header's paths, opening on a worker */
+	struct path_send *send;		/* a message to a unix path, on a worker */
 };
 
 static void io_err(struct sock *s, const char *what, ssize_t err)
@@ -248,66 +250,105 @@ void data_serve_readers(struct sock *s)
 
 /* --- writing --- */
 
-/* One send of MH (sendto when it has no control data, as strace shows
- * plainly); a datagram to a unix path goes with the writer's rights. */
-static ssize_t send_as(struct sock *s, struct waiter *w, struct msghdr *mh, int flags)
+static void count_sent(struct sock *s, ssize_t n)
 {
-	const struct sockaddr_un *un = mh->msg_name;
-	struct as_caller saved = { .switched = false };
-	ssize_t n;
-	int err;
-
-	if (un && un->sun_family == AF_UNIX && mh->msg_namelen > sizeof(sa_family_t) &&
-	    un->sun_path[0] != '\0' && (err = as_caller_enter(&w->who, &saved)) != 0)
-		return err;
-	if (mh->msg_controllen == 0)
-		n = sendto(s->fd, mh->msg_iov->iov_base, mh->msg_iov->iov_len, flags, mh->msg_name,
-			   mh->msg_namelen);
-	else
-		n = sendmsg(s->fd, mh, flags);
-	err = errno;
-	as_caller_leave(&saved);
-	return n < 0 ? -err : n;
+	s->ctr.tx_bytes += (uint64_t)n;
+	if (!kind_info(s->kind)->stream)
+		s->ctr.tx_msgs++;
 }
 
 static ssize_t send_some(struct sock *s, struct write_wait *ww, const char *data, size_t len)
 {
-	union { char buf[CMSG_OUT_ROOM]; struct cmsghdr align; } control;
-	struct iovec iov = { (void *)data, len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf };
+	struct send_prep p;
 	ssize_t n;
-	int flags;
 
 	if (s->fd < 0)
 		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
-	if (ww->cmsg && ww->cmsg->has_to) {
-		mh.msg_name = &ww->cmsg->to.ss;
-		mh.msg_namelen = ww->cmsg->to.len;
-	} else if (s->has_dest && s->state != SS_CONNECTED) {
-		mh.msg_name = &s->dest.ss;
-		mh.msg_namelen = s->dest.len;
-	}
-	/* MSG_NOSIGNAL always: a reset peer must not kill the daemon. */
-	flags = MSG_DONTWAIT | MSG_NOSIGNAL | (int)sock_opt(s, OPT_FLAGS);
-	if (ww->cmsg)
-		flags |= ww->cmsg->flags;
-	/* A writer whose pid this namespace cannot see (0), or that is gone
-	 * (ESRCH), sends with the daemon's credentials instead. */
-	mh.msg_controllen = cmsg_out_control(s, ww->cmsg, &ww->w.who, ww->off == 0,
-					     ww->w.who.pid > 0, control.buf, sizeof(control.buf));
-	n = send_as(s, &ww->w, &mh, flags);
-	if (n == -ESRCH && !(ww->cmsg && ww->cmsg->has_creds)) {
-		mh.msg_controllen = cmsg_out_control(s, ww->cmsg, &ww->w.who, ww->off == 0, false,
-						     control.buf, sizeof(control.buf));
-		n = send_as(s, &ww->w, &mh, flags);
-	}
-	if (n < 0)
-		return n;
-	s->ctr.tx_bytes += (uint64_t)n;
-	if (!kind_info(s->kind)->stream)
-		s->ctr.tx_msgs++;
+	send_prepare(s, ww->cmsg, &ww->w.who, ww->off == 0, &p);
+	if ((n = send_prepped(s->fd, &p, data, len)) >= 0)
+		count_sent(s, n);
 	return n;
 }
+
+/* A message to a unix path: the kernel looks the path up with the
+ * sender's rights, and the lookup may cross a file system that does not
+ * answer, so a worker sends it, as the writer, on a duplicate of the
+ * descriptor; the writes behind it wait their turn. */
+struct path_send {
+	struct job j;
+	struct write_wait *ww;
+	int fd;
+	struct send_prep p;
+	char *data;
+	size_t len;
+	struct cmsg_out *cmsg;		/* its rights stay open while it sends */
+	ssize_t res;
+};
+
+static bool to_path(struct sock *s, struct write_wait *ww)
+{
+	const struct saddr *a = ww->cmsg && ww->cmsg->has_to ? &ww->cmsg->to
+			      : s->has_dest && s->state != SS_CONNECTED ? &s->dest : NULL;
+
+	return s->fd >= 0 && !kind_info(s->kind)->stream && a && a->ss.ss_family == AF_UNIX &&
+	       a->len > sizeof(sa_family_t) && ((const struct sockaddr_un *)&a->ss)->sun_path[0];
+}
+
+static void path_send_run(struct job *j)
+{
+	struct path_send *ps = (struct path_send *)j;
+
+	ps->res = j->as_err ? j->as_err : send_prepped(ps->fd, &ps->p, ps->data, ps->len);
+}
+
+static void path_send_free(struct job *j)
+{
+	struct path_send *ps = (struct path_send *)j;
+
+	close(ps->fd);
+	free(ps->data);
+	cmsg_out_free(ps->cmsg);
+	free(ps);
+}
+
+static void path_send_done(struct job *j);
+
+static int path_send_start(struct sock *s, struct write_wait *ww)
+{
+	struct path_send *ps = calloc(1, sizeof(*ps));
+	size_t len = ww->w.len - ww->skip;
+	int err = -ENOMEM;
+
+	if (ps == NULL || (ps->data = malloc(len ? len : 1)) == NULL)
+		goto fail;
+	if ((ps->fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	memcpy(ps->data, ww->w.buf + ww->skip, len);
+	ps->len = len;
+	send_prepare(s, ww->cmsg, &ww->w.who, ww->off == 0, &ps->p);
+	ps->j = (struct job){ .who = ww->w.who, .run = path_send_run, .done = path_send_done,
+			      .discard = path_send_free };
+	ps->ww = ww;
+	ps->cmsg = ww->cmsg;
+	ww->cmsg = NULL;
+	if ((err = workers_submit(&s->st->workers, &ps->j)) != 0) {
+		ww->cmsg = ps->cmsg;
+		ps->cmsg = NULL;
+		path_send_free(&ps->j);
+		return err;
+	}
+	ww->send = ps;
+	return 0;
+fail:
+	if (ps)
+		free(ps->data);
+	free(ps);
+	return err;
+}
+
+static int write_step(struct sock *s, struct write_wait *ww, const char *data);
 
 /* Advances WW; returns 1 when it is complete, <0 on error (-EAGAIN: wait). */
 static int write_step(struct sock *s, struct write_wait *ww, const char *data)
@@ -374,6 +415,8 @@ static void write_release(struct waiter *w)
 
 	if (ww->open)
 		ww->open->j.cancelled = true;
+	if (ww->send)
+		ww->send->j.cancelled = true;
 	cmsg_out_free(ww->cmsg);
 }
 
@@ -420,6 +463,26 @@ static struct waiter *open_header_paths(struct sock *s, struct write_wait *ww, c
 	return w;
 }
 
+static int serve_head(struct sock *s, struct write_wait *ww);
+
+/* A message to a unix path: in line with the writers, sent by a worker
+ * when it is first.  O_NONBLOCK does not apply to the lookup, only to a
+ * full receiver (EAGAIN comes back from the worker). */
+static struct waiter *queue_path_send(struct sock *s, struct write_wait *ww, const char *data)
+{
+	struct waiter *w = &ww->w;
+
+	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
+		waiter_finish(w, -ENOMEM);
+		return NULL;
+	}
+	memcpy(w->buf, data, w->len);
+	sock_park(s, w, &s->writers);
+	if (s->writers.head == w && serve_head(s, ww))
+		return NULL;
+	return w;
+}
+
 struct waiter *data_write(struct handle *h, const struct wait_req *rq, const char *data,
 			  size_t len)
 {
@@ -446,6 +509,8 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 		ww->cmsg = cmsg_out_take(s, &w->who);
 	if (ww->cmsg && ww->cmsg->npaths > 0)
 		return open_header_paths(s, ww, data);
+	if (to_path(s, ww))
+		return queue_path_send(s, ww, data);
 	r = s->writers.head ? -EAGAIN : write_step(s, ww, data);
 	if (r == -EAGAIN && !w->nonblock) {
 		if ((w->buf = malloc(len ? len : 1)) == NULL) {
@@ -460,13 +525,46 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 	return NULL;
 }
 
+/* The head of S's writers may go on: returns 1 when it finished, 0 when
+ * it still waits (its paths opening, its message on a worker, no room). */
+static int serve_head(struct sock *s, struct write_wait *ww)
+{
+	int r;
+
+	if (ww->open || ww->send)
+		return 0;
+	if (to_path(s, ww)) {
+		if ((r = path_send_start(s, ww)) == 0)
+			return 0;
+	} else if ((r = write_step(s, ww, ww->w.buf)) == -EAGAIN)
+		return 0;
+	waiter_finish(&ww->w, write_result(s, ww, r));
+	return 1;
+}
+
 void data_serve_writers(struct sock *s)
 {
-	while (s->writers.head) {
-		struct write_wait *ww = (struct write_wait *)s->writers.head;
-		int r = ww->open ? -EAGAIN : write_step(s, ww, ww->w.buf);
-		if (r == -EAGAIN)
-			return;
-		waiter_finish(&ww->w, write_result(s, ww, r));
+	while (s->writers.head && serve_head(s, (struct write_wait *)s->writers.head))
+		;
+}
+
+static void path_send_done(struct job *j)
+{
+	struct path_send *ps = (struct path_send *)j;
+	struct write_wait *ww = ps->ww;
+	struct sock *s = ww->h->sock;
+	ssize_t n = ps->res;
+
+	ww->send = NULL;
+	ww->cmsg = ps->cmsg;
+	ps->cmsg = NULL;
+	path_send_free(j);
+	if (n != -EAGAIN || ww->w.nonblock) {
+		if (n >= 0)
+			count_sent(s, n);
+		waiter_finish(&ww->w, write_result(s, ww, n < 0 ? (int)n : 1));
+		data_serve_writers(s);
 	}
+	/* EAGAIN: it stays first in line, and EPOLLOUT sends it again. */
+	sock_update_interest(s);
 }

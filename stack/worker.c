@@ -59,7 +59,7 @@ static void *worker(void *arg)
 {
 	struct workers *p = arg;
 	uint64_t one = 1;
-	struct job *j;
+	struct job *j = NULL;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {

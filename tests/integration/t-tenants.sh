@@ -109,8 +109,14 @@ for i in 1 2 3; do
 	as $UA bash -c "echo '{\"rights\":[{\"path\":\"$MNT2/udp/x$i\"}]}' > '$MNT/unixgram/$u/cmsg'" \
 		>/dev/null 2>&1 &
 done
+# A unix connect and a message to a path there: their lookups hang too.
+uc=$(as $UA cat "$MNT/unix/clone")
+as $UA bash -c "echo 'connect $MNT2/udp/s' > '$MNT/unix/$uc/ctl'" >/dev/null 2>&1 &
+ug=$(as $UA cat "$MNT/unixgram/clone")
+as $UA bash -c "echo 'to $MNT2/udp/t' > '$MNT/unixgram/$ug/ctl'; echo hi > '$MNT/unixgram/$ug/data'" \
+	>/dev/null 2>&1 &
 sleep 0.5
-probe "has three cmsg opens stuck on a hung file system"
+probe "has cmsg opens, a connect and a send stuck on paths of a hung file system"
 echo hi > "$WORK/b-file" && chmod 644 "$WORK/b-file"
 v=$(as $UB cat "$MNT/unixgram/clone")
 timeout 5 setpriv --reuid=$UB --regid=$UB --init-groups bash -c \
@@ -123,7 +129,7 @@ kill -CONT "$HUNG_PID"
 wait_until() { for _ in $(seq 100); do eval "$1" && return 0; sleep 0.05; done; return 1; }
 wait_until '[ "$(usage_of $UA waits)" = 0 ]' || fail "A's stuck writes never ended: $(as $UA cat "$MNT/usage")"
 fusermount3 -u "$MNT2"; wait "$HUNG_PID" || true; HUNG_PID=
-ok "a FIFO in rights never waits; opens stuck on a hung file system hold workers, not the loop, B or B's own opens; set timeout ends them"
+ok "a FIFO in rights never waits; opens, connects and sends to paths on a hung file system hold workers, not the loop, B or B's own opens; set timeout ends them"
 
 # (b) Sockets and descriptors until refused.
 as $UA bash -c "for i in \$(seq 400); do c=\$(cat '$MNT/udp/clone') || exit 0
