@@ -1,6 +1,7 @@
-/* libFuzzer: cmsg JSON as written before a data write.  The writer is
- * user nobody, so paths in "rights" open with nobody's rights; whatever
- * parses is freed again (closing what it opened). */
+/* libFuzzer: cmsg JSON as written before a data write, by user nobody.
+ * Parsing only records the paths in "rights" (workers open them later);
+ * sockets named there are duplicated, and whatever parses is freed again
+ * (closing those). */
 #include "config.h"
 
 #include <stdint.h>
