@@ -169,6 +169,7 @@ int workers_submit(struct workers *p, struct job *j)
 void workers_fini(struct workers *p)
 {
 	struct timespec t;
+	int stuck = 0;
 
 	pthread_mutex_lock(&p->mu);
 	p->stopping = true;
@@ -179,8 +180,10 @@ void workers_fini(struct workers *p)
 	for (int i = 0; i < p->nthreads; i++) {
 		clock_gettime(CLOCK_REALTIME, &t);
 		t.tv_sec += 1;
-		if (pthread_timedjoin_np(p->threads[i], NULL, &t) != 0)
+		if (pthread_timedjoin_np(p->threads[i], NULL, &t) != 0) {
 			pthread_detach(p->threads[i]);
+			stuck++;
+		}
 	}
 	on_wake(p, EPOLLIN);	/* jobs that came back: all cancelled by now */
 	for (struct job *j = p->todo, *next; j; j = next) {
@@ -189,7 +192,9 @@ void workers_fini(struct workers *p)
 		end_job(j);
 	}
 	p->todo = NULL;
-	if (p->efd >= 0) {
+	/* A stuck thread writes the eventfd when the kernel lets it go: the
+	 * descriptor stays open, so that write cannot land in another. */
+	if (p->efd >= 0 && stuck == 0) {
 		loop_unwatch(p->loop, &p->watch);
 		close(p->efd);
 		p->efd = -1;
