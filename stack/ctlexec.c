@@ -162,9 +162,10 @@ static int want_addrs(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 		return -ENOMEM;
 	j->name = c->name;
 	j->socktype = kind_info(s->kind)->socktype;
+	j->j.who = w->w.who;
 	j->done = on_resolved;
 	j->arg = w;
-	if ((err = resolver_submit(&s->st->resolver, j)) != 0) {
+	if ((err = resolve_submit(&s->st->workers, j)) != 0) {
 		free(j);
 		return err;
 	}
@@ -444,7 +445,7 @@ static void ctl_cancel(struct waiter *w, int res)
 	sock_cancel(((struct ctl_wait *)w)->h->sock, w, res, res, "ctl");
 }
 
-/* After the reply: a lookup still running is left to the resolver, which
+/* After the reply: a lookup still running is left to its worker, which
  * frees it; a retry still armed is stopped. */
 static void ctl_release(struct waiter *w)
 {
@@ -453,7 +454,7 @@ static void ctl_release(struct waiter *w)
 	if (w->loop)
 		timer_cancel(w->loop, &cw->retry);
 	if (cw->job)
-		cw->job->cancelled = true;
+		cw->job->j.cancelled = true;
 	if (cw->call)
 		cw->call->j.cancelled = true;
 	free(cw->cmds);

@@ -1,6 +1,6 @@
 /*
  * The event loop: one epoll set for every descriptor the daemon owns (the
- * FUSE device, each socket, the resolver's wake-up) and a heap of timers.
+ * FUSE device, each socket, the workers' wake-up) and a heap of timers.
  * Single-threaded: every callback runs on the thread calling loop_once().
  */
 #ifndef SOCKFS_LOOP_H

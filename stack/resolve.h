@@ -1,21 +1,19 @@
 /*
- * Host names resolved off the loop thread, so a slow name server stalls only
- * the command that asked.  One worker thread, started on first use; results
- * come back to the loop through an eventfd.
+ * Host names resolved off the loop thread, so a slow name server stalls
+ * only the command that asked.  A lookup is a job for the worker pool
+ * (worker.h): lookups run side by side, and one user's slow names take at
+ * most that user's share of the workers.
  */
 #ifndef SOCKFS_RESOLVE_H
 #define SOCKFS_RESOLVE_H
 
-#include <pthread.h>
-#include <stdbool.h>
-
 #include "addr.h"
-#include "loop.h"
+#include "worker.h"
 
 #define RESOLVE_MAX 8
 
 struct resolve_job {
-	struct resolve_job *next;
+	struct job j;		/* j.who: the caller, whose share it uses */
 	struct hostport name;
 	int socktype;
 	/* results, filled by the worker */
@@ -23,26 +21,14 @@ struct resolve_job {
 	int naddrs;
 	int err;		/* negative errno */
 	char why[96];
-	/* loop side: a cancelled job is freed when it comes back */
-	bool cancelled;
+	/* loop side: a cancelled job (j.cancelled) is freed when it comes
+	 * back, and done is not called */
 	void (*done)(struct resolve_job *j);
 	void *arg;
 };
 
-struct resolver {
-	struct loop *loop;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct resolve_job *todo, *finished;
-	bool started, stopping;
-	int efd;
-	struct loop_watch watch;
-};
-
-int resolver_init(struct resolver *r, struct loop *l);
-void resolver_fini(struct resolver *r);
-/* Queues J; J->done runs later on the loop thread unless J was cancelled. */
-int resolver_submit(struct resolver *r, struct resolve_job *j);
+/* Looks J->name up; J->done runs later on the loop thread unless J was
+ * cancelled.  0, or -errno when no worker could take it. */
+int resolve_submit(struct workers *p, struct resolve_job *j);
 
 #endif

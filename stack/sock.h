@@ -133,7 +133,6 @@ struct sock_hooks {
 
 struct stack {
 	struct loop loop;
-	struct resolver resolver;
 	struct workers workers;
 	struct quotas quotas;
 	uint64_t next_id;

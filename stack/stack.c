@@ -87,13 +87,9 @@ int stack_init(struct stack *st)
 		return err;
 	if ((err = sock_table_init(st)) != 0)
 		goto fail_loop;
-	if ((err = resolver_init(&st->resolver, &st->loop)) != 0)
-		goto fail_table;
 	if ((err = workers_init(&st->workers, &st->loop)) != 0)
-		goto fail_resolver;
+		goto fail_table;
 	return 0;
-fail_resolver:
-	resolver_fini(&st->resolver);
 fail_table:
 	sock_table_fini(st);
 fail_loop:
@@ -106,7 +102,6 @@ void stack_fini(struct stack *st)
 {
 	sock_table_fini(st);
 	workers_fini(&st->workers);
-	resolver_fini(&st->resolver);
 	loop_fini(&st->loop);
 	quota_fini(&st->quotas);
 }

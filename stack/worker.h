@@ -3,7 +3,7 @@
  * caller named, reading a received file on a slow file system), done by a
  * pool of threads so that it never blocks the event loop.  Each worker
  * acts as the job's caller (its own fsuid, fsgid and groups) and hands the
- * job back to the loop through an eventfd, as the resolver does.
+ * job back to the loop through an eventfd.
  *
  * One user must not take the pool from the others: at most
  * WORKER_PER_USER jobs of one uid run at once (the rest wait their turn),
