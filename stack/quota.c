@@ -75,10 +75,11 @@ const struct tenant *quota_next(const struct quotas *q, const struct tenant *aft
 	return NULL;
 }
 
-int quota_take(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n, const char **why)
+/* Whether N more of R would put T (NULL: holds nothing yet) over UID's
+ * limit; then the errno, with the reason in *WHY. */
+static int over(const struct quotas *q, uid_t uid, const struct tenant *t, enum quota_res r,
+		uint64_t n, const char **why)
 {
-	struct tenant *t = find(q, uid);
-
 	if (uid != 0 && q->limit[r] && (t ? t->used[r] : 0) + n > q->limit[r]) {
 		*why = res_info[r].why;
 		return res_info[r].err;
@@ -87,19 +88,60 @@ int quota_take(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n, const 
 		*why = "the daemon's descriptors are taken (the rest is kept for root)";
 		return -ENFILE;
 	}
-	if (t == NULL) {
-		if ((t = calloc(1, sizeof(*t))) == NULL) {
-			*why = "out of memory";
-			return -ENOMEM;
-		}
+	return 0;
+}
+
+/* UID's line, made on its first charge. */
+static struct tenant *line_of(struct quotas *q, uid_t uid, const char **why)
+{
+	struct tenant *t = find(q, uid);
+
+	if (t == NULL && (t = calloc(1, sizeof(*t))) != NULL) {
 		t->uid = uid;
 		t->next = q->tab[uid % QUOTA_BUCKETS];
 		q->tab[uid % QUOTA_BUCKETS] = t;
 	}
+	if (t == NULL)
+		*why = "out of memory";
+	return t;
+}
+
+int quota_take(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n, const char **why)
+{
+	struct tenant *t = find(q, uid);
+	int err = over(q, uid, t, r, n, why);
+
+	if (err)
+		return err;
+	if (t == NULL && (t = line_of(q, uid, why)) == NULL)
+		return -ENOMEM;
 	t->used[r] += n;
 	if (r == Q_FDS)
 		q->fds += n;
 	return 0;
+}
+
+struct tenant *quota_take_request(struct quotas *q, uid_t uid, uint64_t bytes, int *err,
+				  const char **why)
+{
+	struct tenant *t = find(q, uid);
+
+	if ((*err = over(q, uid, t, Q_WAITS, 1, why)) != 0 ||
+	    (*err = over(q, uid, t, Q_BYTES, bytes, why)) != 0)
+		return NULL;
+	if (t == NULL && (t = line_of(q, uid, why)) == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	t->used[Q_WAITS]++;
+	t->used[Q_BYTES] += bytes;
+	return t;
+}
+
+void quota_give_request(struct tenant *t, uint64_t bytes)
+{
+	t->used[Q_WAITS]--;
+	t->used[Q_BYTES] -= bytes;
 }
 
 void quota_give(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n)

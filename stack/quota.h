@@ -45,6 +45,13 @@ const char *quota_name(enum quota_res r);
 int quota_take(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n, const char **why);
 void quota_give(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n);
 
+/* A request by UID holding BYTES (user_waits and user_bytes), charged
+ * with one lookup of UID's line, which is returned to give it back with;
+ * NULL with the errno in *ERR and the reason in *WHY. */
+struct tenant *quota_take_request(struct quotas *q, uid_t uid, uint64_t bytes, int *err,
+				  const char **why);
+void quota_give_request(struct tenant *t, uint64_t bytes);
+
 /* UID's usage (NULL when it holds nothing); the first user after AFTER in
  * table order, for listing all (AFTER NULL: the first). */
 const struct tenant *quota_of(const struct quotas *q, uid_t uid);

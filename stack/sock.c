@@ -551,30 +551,23 @@ void *sock_wait_new(struct handle *h, size_t size, const struct wait_ops *ops,
 		    const struct wait_req *rq)
 {
 	struct sock *s = h->sock;
-	struct quotas *q = s ? &s->st->quotas : NULL;
+	struct tenant *t = NULL;
 	struct waiter *w;
 	const char *why;
 	int err;
 
-	if (q && (err = quota_take(q, rq->who.uid, Q_WAITS, 1, &why)) != 0)
-		goto refuse;
-	if (q && (err = quota_take(q, rq->who.uid, Q_BYTES, rq->len, &why)) != 0) {
-		quota_give(q, rq->who.uid, Q_WAITS, 1);
-		goto refuse;
+	if (s && (t = quota_take_request(&s->st->quotas, rq->who.uid, rq->len, &err, &why)) == NULL) {
+		sock_set_err(s, "request", why);
+		waiter_refuse(rq, err);
+		return NULL;
 	}
 	w = waiter_new(size, ops, s ? &s->st->loop : NULL, rq);
-	if (w && q) {
-		w->quotas = q;
+	if (w) {
+		w->tenant = t;
 		w->charged = rq->len;
-	} else if (q) {
-		quota_give(q, rq->who.uid, Q_WAITS, 1);
-		quota_give(q, rq->who.uid, Q_BYTES, rq->len);
-	}
+	} else if (t)
+		quota_give_request(t, rq->len);
 	return w;
-refuse:
-	sock_set_err(s, "request", why);
-	waiter_refuse(rq, err);
-	return NULL;
 }
 
 void sock_cancel(struct sock *s, struct waiter *w, int res, ssize_t reply, const char *what)

@@ -84,10 +84,8 @@ void waiter_finish(struct waiter *w, ssize_t res)
 	w->done(w, res);
 	if (w->ops->release)
 		w->ops->release(w);
-	if (w->quotas) {
-		quota_give(w->quotas, w->who.uid, Q_WAITS, 1);
-		quota_give(w->quotas, w->who.uid, Q_BYTES, w->charged);
-	}
+	if (w->tenant)
+		quota_give_request(w->tenant, w->charged);
 	free(w->buf);
 	free(w);
 }

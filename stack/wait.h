@@ -62,8 +62,8 @@ struct waiter {
 	size_t len;			/* read: room; write and ctl: bytes written */
 	waiter_done_fn done;
 	void *cookie;
-	/* What it is charged (a request, its bytes) while it lasts. */
-	struct quotas *quotas;
+	/* Whose request it is, charged with its bytes while it lasts. */
+	struct tenant *tenant;
 	uint64_t charged;
 };
 
