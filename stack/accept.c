@@ -139,10 +139,8 @@ struct waiter *accept_read(struct handle *h, const struct wait_req *rq)
 		return NULL;
 	aw->h = h;
 	w = &aw->w;
-	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
-		waiter_finish(w, -ENOMEM);
+	if (!waiter_buffer(w, NULL))
 		return NULL;
-	}
 	return sock_start(l, w, l ? &l->accepts : NULL, true, try_accept, accept_end);
 }
 

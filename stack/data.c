@@ -233,10 +233,8 @@ struct waiter *data_read(struct handle *h, const struct wait_req *rq)
 		return NULL;
 	rw->h = h;
 	w = &rw->w;
-	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
-		waiter_finish(w, -ENOMEM);
+	if (!waiter_buffer(w, NULL))
 		return NULL;
-	}
 	/* Wait behind earlier readers, unless this file still holds the rest
 	 * (or the end) of its own message, which nobody else can take. */
 	return sock_start(s, w, s ? &s->readers : NULL, !(h->rem_len || h->eom), try_read,
@@ -279,11 +277,20 @@ struct path_send {
 	struct write_wait *ww;
 	int fd;
 	struct send_prep p;
-	char *data;
-	size_t len;
+	char *data;			/* the write's buffer: the message after SKIP */
+	size_t skip, len;
 	struct cmsg_out *cmsg;		/* its rights stay open while it sends */
 	ssize_t res;
 };
+
+/* What the job borrowed goes back to its write. */
+static void path_send_return(struct path_send *ps)
+{
+	ps->ww->w.buf = ps->data;
+	ps->ww->cmsg = ps->cmsg;
+	ps->data = NULL;
+	ps->cmsg = NULL;
+}
 
 static bool to_path(struct sock *s, struct write_wait *ww)
 {
@@ -298,7 +305,8 @@ static void path_send_run(struct job *j)
 {
 	struct path_send *ps = (struct path_send *)j;
 
-	ps->res = j->as_err ? j->as_err : send_prepped(ps->fd, &ps->p, ps->data, ps->len);
+	ps->res = j->as_err ? j->as_err
+			    : send_prepped(ps->fd, &ps->p, ps->data + ps->skip, ps->len);
 }
 
 static void path_send_free(struct job *j)
@@ -313,42 +321,38 @@ static void path_send_free(struct job *j)
 
 static void path_send_done(struct job *j);
 
+/* The job borrows the write's data and cmsg (their fds stay open while it
+ * sends) and hands them back when it is done. */
 static int path_send_start(struct sock *s, struct write_wait *ww)
 {
 	struct path_send *ps = calloc(1, sizeof(*ps));
-	size_t len = ww->w.len - ww->skip;
-	int err = -ENOMEM;
+	int err;
 
-	if (ps == NULL || (ps->data = malloc(len ? len : 1)) == NULL)
-		goto fail;
+	if (ps == NULL)
+		return -ENOMEM;
 	if ((ps->fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
 		err = -errno;
-		goto fail;
+		free(ps);
+		return err;
 	}
-	memcpy(ps->data, ww->w.buf + ww->skip, len);
-	ps->len = len;
 	send_prepare(s, ww->cmsg, &ww->w.who, ww->off == 0, &ps->p);
 	ps->j = (struct job){ .who = ww->w.who, .run = path_send_run, .done = path_send_done,
 			      .discard = path_send_free };
 	ps->ww = ww;
+	ps->data = ww->w.buf;
+	ps->skip = ww->skip;
+	ps->len = ww->w.len - ww->skip;
 	ps->cmsg = ww->cmsg;
+	ww->w.buf = NULL;
 	ww->cmsg = NULL;
 	if ((err = workers_submit(&s->st->workers, &ps->j)) != 0) {
-		ww->cmsg = ps->cmsg;
-		ps->cmsg = NULL;
+		path_send_return(ps);
 		path_send_free(&ps->j);
 		return err;
 	}
 	ww->send = ps;
 	return 0;
-fail:
-	if (ps)
-		free(ps->data);
-	free(ps);
-	return err;
 }
-
-static int write_step(struct sock *s, struct write_wait *ww, const char *data);
 
 /* Advances WW; returns 1 when it is complete, <0 on error (-EAGAIN: wait). */
 static int write_step(struct sock *s, struct write_wait *ww, const char *data)
@@ -439,49 +443,21 @@ static void header_opened(struct cmsg_open *o)
 	sock_update_interest(s);
 }
 
-/* A header line that names paths: the write waits in line, its data kept,
- * while a worker opens them; the writers behind it wait for it. */
-static struct waiter *open_header_paths(struct sock *s, struct write_wait *ww, const char *data)
+/* A header line that names paths: a worker opens them while the write
+ * waits in line (the writers behind it wait for it). */
+static int open_header_paths(struct sock *s, struct write_wait *ww)
 {
-	struct waiter *w = &ww->w;
 	struct cmsg_out *c = ww->cmsg;
 	int err;
 
-	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
-		waiter_finish(w, -ENOMEM);
-		return NULL;
-	}
-	memcpy(w->buf, data, w->len);
 	ww->cmsg = NULL;
-	err = cmsg_out_open_async(&s->st->workers, c, &w->who, header_opened, ww, &ww->open);
-	if (err) {
+	err = cmsg_out_open_async(&s->st->workers, c, &ww->w.who, header_opened, ww, &ww->open);
+	if (err)
 		cmsg_out_free(c);
-		waiter_finish(w, err);
-		return NULL;
-	}
-	sock_park(s, w, &s->writers);
-	return w;
+	return err;
 }
 
 static int serve_head(struct sock *s, struct write_wait *ww);
-
-/* A message to a unix path: in line with the writers, sent by a worker
- * when it is first.  O_NONBLOCK does not apply to the lookup, only to a
- * full receiver (EAGAIN comes back from the worker). */
-static struct waiter *queue_path_send(struct sock *s, struct write_wait *ww, const char *data)
-{
-	struct waiter *w = &ww->w;
-
-	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
-		waiter_finish(w, -ENOMEM);
-		return NULL;
-	}
-	memcpy(w->buf, data, w->len);
-	sock_park(s, w, &s->writers);
-	if (s->writers.head == w && serve_head(s, ww))
-		return NULL;
-	return w;
-}
 
 struct waiter *data_write(struct handle *h, const struct wait_req *rq, const char *data,
 			  size_t len)
@@ -489,6 +465,7 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 	struct write_wait *ww = sock_wait_new(h, sizeof(*ww), &write_ops, rq);
 	struct sock *s = h->sock;
 	struct waiter *w;
+	bool helped;
 	int r;
 
 	if (ww == NULL)
@@ -507,18 +484,24 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 		}
 	} else
 		ww->cmsg = cmsg_out_take(s, &w->who);
-	if (ww->cmsg && ww->cmsg->npaths > 0)
-		return open_header_paths(s, ww, data);
-	if (to_path(s, ww))
-		return queue_path_send(s, ww, data);
-	r = s->writers.head ? -EAGAIN : write_step(s, ww, data);
-	if (r == -EAGAIN && !w->nonblock) {
+	if (ww->cmsg && ww->cmsg->npaths > 0 && (r = open_header_paths(s, ww)) < 0) {
+		waiter_finish(w, r);
+		return NULL;
+	}
+	/* A write a worker must help (its paths opening, a message to a unix
+	 * path) waits in line whatever O_NONBLOCK says: O_NONBLOCK is for a
+	 * full socket, and a worker's EAGAIN still reports one. */
+	helped = ww->open || to_path(s, ww);
+	r = helped || s->writers.head ? -EAGAIN : write_step(s, ww, data);
+	if (r == -EAGAIN && (helped || !w->nonblock)) {
 		if ((w->buf = malloc(len ? len : 1)) == NULL) {
 			waiter_finish(w, ww->off ? (ssize_t)ww->off : -ENOMEM);
 			return NULL;
 		}
 		memcpy(w->buf, data, len);
 		sock_park(s, w, &s->writers);
+		if (helped && s->writers.head == w && serve_head(s, ww))
+			return NULL;
 		return w;
 	}
 	waiter_finish(w, write_result(s, ww, r));
@@ -556,8 +539,7 @@ static void path_send_done(struct job *j)
 	ssize_t n = ps->res;
 
 	ww->send = NULL;
-	ww->cmsg = ps->cmsg;
-	ps->cmsg = NULL;
+	path_send_return(ps);
 	path_send_free(j);
 	if (n != -EAGAIN || ww->w.nonblock) {
 		if (n >= 0)

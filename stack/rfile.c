@@ -96,8 +96,9 @@ static void rfile_interest(struct rfile *f)
 		loop_set(&f->s->st->loop, &f->watch, ev);
 }
 
-/* One try: bytes, 0 at end of file, or -EAGAIN to wait. */
-static ssize_t try_file_read(struct waiter *w)
+/* One try on a pipe or the like: bytes, 0 at end of file, or -EAGAIN to
+ * wait.  (Regular files go to a worker, regular_io.) */
+static ssize_t try_file(struct waiter *w, bool write)
 {
 	struct file_wait *fw = (struct file_wait *)w;
 	struct rfile *f = file_of(fw->h, fw->slot);
@@ -105,28 +106,19 @@ static ssize_t try_file_read(struct waiter *w)
 	ssize_t n;
 
 	if (f == NULL)
-		return 0;
-	if (f->regular)
-		n = pread(f->fd, w->buf, w->len, fw->pos);
-	else
-		n = preadv2(f->fd, &iov, 1, -1, RWF_NOWAIT);
+		return write ? -EBADF : 0;
+	n = write ? pwritev2(f->fd, &iov, 1, -1, RWF_NOWAIT) : preadv2(f->fd, &iov, 1, -1, RWF_NOWAIT);
 	return n < 0 ? -errno : n;
+}
+
+static ssize_t try_file_read(struct waiter *w)
+{
+	return try_file(w, false);
 }
 
 static ssize_t try_file_write(struct waiter *w)
 {
-	struct file_wait *fw = (struct file_wait *)w;
-	struct rfile *f = file_of(fw->h, fw->slot);
-	struct iovec iov = { w->buf, w->len };
-	ssize_t n;
-
-	if (f == NULL)
-		return -EBADF;
-	if (f->regular)
-		n = pwrite(f->fd, w->buf, w->len, fw->pos);
-	else
-		n = pwritev2(f->fd, &iov, 1, -1, RWF_NOWAIT);
-	return n < 0 ? -errno : n;
+	return try_file(w, true);
 }
 
 static void file_job_run(struct job *j)
@@ -154,17 +146,22 @@ static void file_job_done(struct job *j)
 	struct rfile *f = file_of(fw->h, fw->slot);
 
 	fw->job = NULL;
-	if (!fj->write && fj->res > 0)
-		memcpy(fw->w.buf, fj->buf, (size_t)fj->res);
+	if (!fj->write) {
+		fw->w.buf = fj->buf;	/* the reply: read into the job's buffer */
+		fj->buf = NULL;
+	}
 	if (fj->res < 0 && f)
 		sock_set_err(f->s, fj->write ? "file write" : "file read", strerror((int)-fj->res));
 	waiter_finish(&fw->w, fj->res);
 	file_job_free(j);
 }
 
-/* Hands a regular file's I/O to a worker; W waits on Q meanwhile. */
+/* Hands a regular file's I/O to a worker, which reads into a buffer of
+ * its own or writes its own copy of DATA (NULL: a read); W waits on Q
+ * meanwhile.  The job owns what it touches, so a cancel frees nothing
+ * under it. */
 static struct waiter *regular_io(struct rfile *f, struct file_wait *fw, struct wqueue *q,
-				 bool write)
+				 const char *data)
 {
 	struct file_job *fj = calloc(1, sizeof(*fj));
 	int err = -ENOMEM;
@@ -178,11 +175,11 @@ static struct waiter *regular_io(struct rfile *f, struct file_wait *fw, struct w
 	fj->j = (struct job){ .who = fw->w.who, .run = file_job_run, .done = file_job_done,
 			      .discard = file_job_free };
 	fj->fw = fw;
-	fj->write = write;
+	fj->write = data != NULL;
 	fj->len = fw->w.len;
 	fj->pos = fw->pos;
-	if (write)
-		memcpy(fj->buf, fw->w.buf, fw->w.len);
+	if (data)
+		memcpy(fj->buf, data, fw->w.len);
 	if ((err = workers_submit(&f->s->st->workers, &fj->j)) != 0) {
 		close(fj->fd);
 		goto fail;
@@ -219,9 +216,10 @@ static void file_release(struct waiter *w)
 
 static const struct wait_ops file_wait_ops = { .cancel = file_cancel, .release = file_release };
 
-/* A wait on H's file SLOT, or NULL (rq->done has run with the error). */
-static struct file_wait *file_wait_new(struct handle *h, int slot, const struct wait_req *rq,
-				       off_t off)
+/* A wait of LEN bytes on H's file SLOT, with the file in *F; NULL when
+ * rq->done has already run (no file: ENOENT). */
+static struct file_wait *file_start(struct handle *h, int slot, const struct wait_req *rq,
+				    off_t off, size_t len, struct rfile **f)
 {
 	struct file_wait *fw = sock_wait_new(h, sizeof(*fw), &file_wait_ops, rq);
 
@@ -230,6 +228,11 @@ static struct file_wait *file_wait_new(struct handle *h, int slot, const struct 
 	fw->h = h;
 	fw->slot = slot;
 	fw->pos = off;
+	fw->w.len = len;
+	if ((*f = file_of(h, slot)) == NULL) {
+		waiter_finish(&fw->w, -ENOENT);
+		return NULL;
+	}
 	return fw;
 }
 
@@ -252,49 +255,31 @@ static struct waiter *file_io(struct rfile *f, struct waiter *w, struct wqueue *
 
 struct waiter *rfile_read(struct handle *h, int slot, const struct wait_req *rq, off_t off)
 {
-	struct file_wait *fw = file_wait_new(h, slot, rq, off);
-	struct rfile *f = file_of(h, slot);
-	struct waiter *w;
+	struct rfile *f;
+	struct file_wait *fw = file_start(h, slot, rq, off, rq->len, &f);
 
 	if (fw == NULL)
 		return NULL;
-	w = &fw->w;
-	if (f == NULL) {
-		waiter_finish(w, -ENOENT);
-		return NULL;
-	}
-	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
-		waiter_finish(w, -ENOMEM);
-		return NULL;
-	}
 	if (f->regular)
-		return regular_io(f, fw, &f->readers, false);
-	return file_io(f, w, &f->readers, try_file_read, "file read");
+		return regular_io(f, fw, &f->readers, NULL);
+	if (!waiter_buffer(&fw->w, NULL))
+		return NULL;
+	return file_io(f, &fw->w, &f->readers, try_file_read, "file read");
 }
 
 struct waiter *rfile_write(struct handle *h, int slot, const struct wait_req *rq,
 			   const char *data, size_t len, off_t off)
 {
-	struct file_wait *fw = file_wait_new(h, slot, rq, off);
-	struct rfile *f = file_of(h, slot);
-	struct waiter *w;
+	struct rfile *f;
+	struct file_wait *fw = file_start(h, slot, rq, off, len, &f);
 
 	if (fw == NULL)
 		return NULL;
-	w = &fw->w;
-	w->len = len;
-	if (f == NULL) {
-		waiter_finish(w, -ENOENT);
-		return NULL;
-	}
-	if ((w->buf = malloc(len ? len : 1)) == NULL) {
-		waiter_finish(w, -ENOMEM);
-		return NULL;
-	}
-	memcpy(w->buf, data, len);
 	if (f->regular)
-		return regular_io(f, fw, &f->writers, true);
-	return file_io(f, w, &f->writers, try_file_write, "file write");
+		return regular_io(f, fw, &f->writers, data);
+	if (!waiter_buffer(&fw->w, data))
+		return NULL;
+	return file_io(f, &fw->w, &f->writers, try_file_write, "file write");
 }
 
 static void rfile_on_event(void *arg, uint32_t events)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void on_timeout(struct timer *t)
 {
@@ -36,6 +37,17 @@ void *waiter_new(size_t size, const struct wait_ops *ops, struct loop *l,
 	w->cookie = rq->cookie;
 	timer_init(&w->timer, on_timeout);
 	return w;
+}
+
+bool waiter_buffer(struct waiter *w, const char *data)
+{
+	if ((w->buf = malloc(w->len ? w->len : 1)) == NULL) {
+		waiter_finish(w, -ENOMEM);
+		return false;
+	}
+	if (data)
+		memcpy(w->buf, data, w->len);
+	return true;
 }
 
 void waiter_queue(struct waiter *w, struct wqueue *q)

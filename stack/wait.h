@@ -76,6 +76,11 @@ void waiter_refuse(const struct wait_req *rq, int err);
 void *waiter_new(size_t size, const struct wait_ops *ops, struct loop *l,
 		 const struct wait_req *rq);
 
+/* Gives W a buffer of w->len bytes: its reply's room, or a copy of DATA
+ * (not NULL) to send.  False when out of memory, W then finished with
+ * -ENOMEM. */
+bool waiter_buffer(struct waiter *w, const char *data);
+
 void waiter_queue(struct waiter *w, struct wqueue *q);
 void waiter_unqueue(struct waiter *w);
 /* Queues W on Q; with TIMEOUT_MS > 0 its timer ends it with -ETIMEDOUT
