@@ -16,6 +16,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include "inval.h"
 #include "notify.h"
 #include "ops.h"
 #include "stream.h"
@@ -30,6 +31,7 @@ struct daemon {
 	struct loop_watch fuse_watch, sig_watch;
 	int sigfd;
 	bool done;
+	bool draining;		/* done, but FUSE requests are still answered */
 };
 
 static void usage(const char *prog)
@@ -146,7 +148,7 @@ static void on_fuse(void *arg, uint32_t events)
 {
 	struct daemon *d = arg;
 
-	for (int i = 0; i < FUSE_BATCH && !d->done; i++) {
+	for (int i = 0; i < FUSE_BATCH && (!d->done || d->draining); i++) {
 		int res = fuse_session_receive_buf(d->fs.se, &d->buf);
 		if (res == -EAGAIN)
 			return;
@@ -155,6 +157,7 @@ static void on_fuse(void *arg, uint32_t events)
 		if (res <= 0) {
 			/* 0: unmounted (ENODEV); otherwise the device failed. */
 			d->done = true;
+			d->draining = false;
 			return;
 		}
 		fuse_session_process_buf(d->fs.se, &d->buf);
@@ -201,6 +204,20 @@ static int run(struct daemon *d)
 		if (loop_once(&d->fs.st.loop, -1) < 0)
 			return 1;
 	return 0;
+}
+
+/* Names still waiting to be dropped from the kernel's cache (inval.c) are
+ * dropped while the loop goes on answering: a drop may wait for a folder's
+ * lock held by a request only the loop answers.  At most two seconds. */
+static void drain_invals(struct daemon *d)
+{
+	d->fs.st.gone_notify = NULL;
+	d->draining = true;
+	for (int i = 0; i < 200 && d->draining && !inval_idle(d->fs.inval); i++)
+		loop_once(&d->fs.st.loop, 10);
+	d->draining = false;
+	inval_stop(d->fs.inval);
+	d->fs.inval = NULL;
 }
 
 /* Every socket and received file is one of the daemon's descriptors: the
@@ -280,6 +297,9 @@ int main(int argc, char *argv[])
 		if (so.limit[r] >= 0)
 			d.fs.st.quotas.limit[r] = (uint64_t)so.limit[r];
 	d.fs.st.poll_notify = sockfs_poll_notify;
+	d.fs.inval = inval_start(d.fs.se);
+	if (d.fs.inval)
+		d.fs.st.gone_notify = sockfs_gone_notify;
 	if (watch_signals(&d) != 0)
 		goto out_stack;
 	if (notify_ready(opts.mountpoint) != 0)
@@ -287,7 +307,9 @@ int main(int argc, char *argv[])
 	ret = run(&d);
 
 out_stack:
-	/* Every socket closes; whoever still waits gets an answer. */
+	drain_invals(&d);
+	/* Every socket closes; whoever still waits gets an answer.  Their
+	 * names need not be dropped: the mount goes with the daemon. */
 	stack_fini(&d.fs.st);
 	sockfs_free_open_files(&d.fs);
 	if (d.sigfd >= 0)

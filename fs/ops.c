@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +16,25 @@
 #include "cmsgwrite.h"
 #include "ctlexec.h"
 #include "data.h"
+#include "inval.h"
 #include "rfile.h"
 #include "sockname.h"
 #include "status.h"
 #include "tree.h"
 
-/* Attributes and entries are never cached: a closed socket's folder must
- * vanish at once, whoever closed it. */
-#define NO_CACHE 0.0
+/* How long the kernel may keep a name and its attributes without asking
+ * again.  Names change only when a socket comes or goes: a new socket is
+ * found at once because a missing name is never cached (lookup answers
+ * ENOENT, not a negative entry) and listings are never cached; a closed
+ * socket's name is dropped by the kernel itself for rmdir, and by inval.c
+ * for every other close, before the close is answered.  Received files
+ * (fileN) come and go with messages and change size: never cached. */
+#define CACHE_SECONDS 3600.0
+
+static double cache_time(enum file_type f)
+{
+	return tree_is_file_slot(f) ? 0.0 : CACHE_SECONDS;
+}
 
 /* One open file.  Socket files share the stack's handle; the others
  * (clone, sockets) get a handle of their own with no socket. */
@@ -56,8 +68,12 @@ static int check_owner(fuse_req_t req, const struct node *n)
 
 static void reply_entry(fuse_req_t req, const struct node *n)
 {
-	struct fuse_entry_param e = { .attr_timeout = NO_CACHE, .entry_timeout = NO_CACHE };
+	double t = cache_time(n->file);
+	struct fuse_entry_param e = { .attr_timeout = t, .entry_timeout = t };
 
+	/* Its folder's name must be dropped when it closes (sockfs_gone_notify). */
+	if (n->sock)
+		n->sock->named = true;
 	tree_stat(ctx(req), n, &e.attr);
 	e.ino = e.attr.st_ino;
 	fuse_reply_entry(req, &e);
@@ -91,7 +107,8 @@ static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int err = find_child(req, parent, name, &child);
 
 	if (err) {
-		/* A negative entry with timeout 0 is not cached either. */
+		/* An error is not a negative entry: the kernel asks again next
+		 * time, so a socket made later is found at once. */
 		fuse_reply_err(req, err);
 		return;
 	}
@@ -109,7 +126,7 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 		return;
 	}
 	tree_stat(ctx(req), &n, &st);
-	fuse_reply_attr(req, &st, NO_CACHE);
+	fuse_reply_attr(req, &st, cache_time(n.file));
 }
 
 /* Truncation (`>` opens with O_TRUNC) means nothing for these files and is
@@ -185,8 +202,14 @@ static void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		err = n.file == F_CLONE ? EPERM : ENOTDIR;
 	if (!err)
 		err = check_owner(req, &n);
-	if (!err)
+	if (!err) {
+		/* The kernel drops this name itself.  Connections accepted for
+		 * nobody close with a listener, and their names are dropped
+		 * just after: not before the answer, because the kernel holds
+		 * the kind folder's lock until the rmdir is answered. */
+		n.sock->named = false;
 		sock_close(n.sock);
+	}
 	fuse_reply_err(req, err);
 }
 
@@ -388,9 +411,15 @@ static void read_text(fuse_req_t req, struct fh *fh, size_t size)
 
 /* --- data and ctl: may wait --- */
 
+/* True while an interrupt is handled: libfuse holds the request's lock
+ * then, and will not interrupt that request again. */
+static bool interrupting;
+
 static void on_interrupt(fuse_req_t req, void *data)
 {
+	interrupting = true;
 	waiter_cancel(data, -EINTR);
+	interrupting = false;
 }
 
 static void read_done(struct waiter *w, ssize_t res)
@@ -407,6 +436,20 @@ static void write_done(struct waiter *w, ssize_t res)
 		fuse_reply_err(w->cookie, (int)-res);
 	else
 		fuse_reply_write(w->cookie, (size_t)res);
+}
+
+/* A ctl write may have closed sockets: it is answered once their names
+ * are gone from the kernel's cache (inval.c). */
+static void ctl_done(struct waiter *w, ssize_t res)
+{
+	fuse_req_t req = w->cookie;
+
+	/* W is freed when this returns; an interrupt arriving while the
+	 * reply waits must not reach it.  (Within an interrupt, none can,
+	 * and the request's lock is held.) */
+	if (!interrupting)
+		fuse_req_interrupt_func(req, NULL, NULL);
+	inval_reply(ctx(req)->inval, req, true, res);
 }
 
 /* What the stack needs to know of REQ to answer it, now or later. */
@@ -470,7 +513,7 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	rq = request(req, fi, size, write_done);
+	rq = request(req, fi, size, fh->file == F_CTL ? ctl_done : write_done);
 	if (tree_is_file_slot(fh->file))
 		w = rfile_write(fh->h, fh->file - F_FILE0, &rq, buf, size, off);
 	else if (fh->file == F_DATA)
@@ -481,6 +524,16 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		w = ctl_write(fh->h, &rq, buf, size);
 	if (w)
 		fuse_req_interrupt_func(req, on_interrupt, w);
+}
+
+/* --- the kernel's cache --- */
+
+void sockfs_gone_notify(struct sock *s)
+{
+	struct fsctx *fs = (struct fsctx *)((char *)s->st - offsetof(struct fsctx, st));
+
+	inval_name(fs->inval, tree_ino(F_KINDDIR, (int)s->kind, 0), s->name,
+		   tree_ino(F_SOCKDIR, (int)s->kind, s->id));
 }
 
 /* --- poll --- */

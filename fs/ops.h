@@ -11,6 +11,10 @@ extern const struct fuse_lowlevel_ops sockfs_ops;
 /* The stack's poll_notify: wakes a poll(2) waiting on H's file. */
 void sockfs_poll_notify(struct handle *h);
 
+/* The stack's gone_notify: drops a closed socket's name from the
+ * kernel's cache (inval.c). */
+void sockfs_gone_notify(struct sock *s);
+
 struct fsctx;
 /* Frees the files still open at shutdown: after an unmount or a signal
  * the kernel sends no release for them.  Call after stack_fini. */

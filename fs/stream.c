@@ -37,8 +37,9 @@ struct wire_open_out {
 #define WIRE_FOPEN_STREAM (1u << 4)
 
 /* Requests are answered one at a time on one thread, and an open is always
- * answered at once, so one pending open is all there can be. */
-static uint64_t pending_open;
+ * answered at once, so one pending open is all there can be.  Atomic: the
+ * thread that drops names (inval.c) writes too, though never an open. */
+static _Atomic uint64_t pending_open;
 
 static ssize_t stream_read(int fd, void *buf, size_t len, void *userdata)
 {

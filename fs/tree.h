@@ -64,6 +64,7 @@ struct node {
 };
 
 struct fh;
+struct inval;
 
 struct fsctx {
 	struct stack st;
@@ -74,6 +75,7 @@ struct fsctx {
 	/* Every open file, so that shutdown can free those the kernel
 	 * will never release. */
 	struct fh *open_files;
+	struct inval *inval;	/* drops closed sockets' names (inval.c) */
 };
 
 fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id);

@@ -443,6 +443,8 @@ void sock_close(struct sock *s)
 	wqueue_fail(&s->ctls, -ECONNABORTED);
 	wqueue_fail(&s->held, -ECONNABORTED);
 	st->hooks.on_close(s);
+	if (s->named && st->gone_notify)
+		st->gone_notify(s);
 	while (s->handles) {
 		struct handle *h = s->handles;
 		s->handles = h->next;

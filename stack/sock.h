@@ -110,6 +110,9 @@ struct sock {
 	struct sock *cnext, *cprev;		/* in listener->children */
 	struct sock *children, *children_tail;
 	bool delivered;
+	/* The layer above handed this name out to be cached (gone_notify
+	 * runs when it closes); it clears it when it forgets the name itself. */
+	bool named;
 
 	struct rfile *files[SOCK_FILES_MAX];
 	struct cmsg_out *pending;	/* cmsg written for the next data write */
@@ -120,6 +123,8 @@ struct sock {
 
 /* Called when a polled handle may have become ready. */
 typedef void (*poll_notify_fn)(struct handle *h);
+/* Called when a socket whose name was handed out (s->named) closes. */
+typedef void (*gone_notify_fn)(struct sock *s);
 
 /* How the socket layer calls up without naming what is above it: the
  * stack (stack.c) fills these in. */
@@ -142,6 +147,7 @@ struct stack {
 	struct sock *kind_head[KIND_COUNT], *kind_tail[KIND_COUNT];
 	struct sock_hooks hooks;
 	poll_notify_fn poll_notify;
+	gone_notify_fn gone_notify;
 };
 
 /* The table, empty; and closing every socket in it, then the table. */
