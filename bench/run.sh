@@ -5,6 +5,10 @@
 #   2. the shell's cost per UDP message (2000 messages from a bash loop)
 #   3. UDP round trips (10,000) through sockfs files and on a plain socket
 #   4. scale: BENCH_SOCKETS (10,000) sockets and as many waiting readers
+#   5. what one message costs: FUSE requests and the daemon's system calls
+# Sections 2 and 3 also run their loops against nullfs (bench/nullfs.c), a
+# FUSE file system that answers every request at once: what FUSE itself
+# costs on this machine, which no FUSE file system can go below.
 # Bulk transfers run with the peers on one CPU and the measured side on the
 # others (BENCH_PLACE=split), then the kernel and sockfs once more with
 # placement left to the scheduler (free); BENCH_PLACE=free swaps the two.
@@ -17,7 +21,7 @@ top=$PWD
 BYTES=${BENCH_BYTES:-1073741824}
 NSOCK=${BENCH_SOCKETS:-10000}
 REPS=${BENCH_REPS:-3}
-ONLY=${BENCH_ONLY:-bulk shell rtt scale}
+ONLY=${BENCH_ONLY:-bulk shell rtt scale count}
 PLACE=${BENCH_PLACE:-split}
 case $PLACE in split | free) ;; *) echo "bench: BENCH_PLACE is split or free" >&2; exit 2 ;; esac
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -37,6 +41,8 @@ finish() {
 	set +e
 	kill "${pids[@]}" 2>/dev/null
 	fusermount3 -u "$mnt" 2>/dev/null
+	fusermount3 -u "$nmnt" 2>/dev/null
+	[ -z "${cmnt:-}" ] || fusermount3 -u "$cmnt" 2>/dev/null
 	rm -rf "$work"
 }
 trap finish EXIT
@@ -45,6 +51,13 @@ daemon=$!
 pids+=($daemon)
 for _ in $(seq 100); do [ -d "$mnt/tcp" ] && break; sleep 0.05; done
 cc -O2 -o "$work/kernel" "$top/bench/kernel.c"
+# shellcheck disable=SC2046
+cc -O2 -o "$work/nullfs" "$top/bench/nullfs.c" $(pkg-config --cflags --libs fuse3)
+nmnt=$work/null
+mkdir -p "$nmnt"
+"$work/nullfs" "$nmnt" &
+pids+=($!)
+for _ in $(seq 100); do mountpoint -q "$nmnt" && break; sleep 0.05; done
 T() { python3 "$top/bench/tools.py" "$@"; }
 now() { date +%s.%N; }
 
@@ -186,13 +199,13 @@ fi
 # --- 2. the shell's cost per UDP message ---------------------------------
 if want shell; then
 N=2000
-# rate NAME LOOP: messages/s of a bash loop sending N messages, and the
-# count that arrived.
+# rate NAME LOOP [D]: messages/s of a bash loop sending N messages, and
+# the count that arrived.  D is the mount point (sockfs's by default).
 rate() {
 	local name=$1 loop=$2 port t0 t1 got
 	serve "u$name" udp-count "$N"
 	t0=$(now)
-	P=$port N=$N D="$mnt" bash -c "$loop"
+	P=$port N=$N D="${3:-$mnt}" bash -c "$loop"
 	t1=$(now)
 	wait "${pids[-1]}" 2>/dev/null || true
 	got=$(cat "$work/u$name.out")
@@ -205,6 +218,17 @@ read -r m_bash g_bash < <(rate bash 'for ((i = 0; i < N; i++)); do echo m > /dev
 read -r m_bkept g_bkept < <(rate bkept 'exec 3>/dev/udp/127.0.0.1/$P; for ((i = 0; i < N; i++)); do echo m >&3; done')
 read -r m_socat g_socat < <(rate socat 'for ((i = 0; i < N; i++)); do echo m | socat -u - UDP:127.0.0.1:$P; done')
 read -r m_nc g_nc < <(rate nc 'for ((i = 0; i < N; i++)); do echo m | nc -u -w0 127.0.0.1 $P; done')
+# The ceiling: the same loops writing to nullfs, which sends nothing (so
+# nothing arrives): what any FUSE file system could do here at most.
+alone() {
+	local t0 t1
+	t0=$(now)
+	N=$N D="$nmnt" bash -c "$1"
+	t1=$(now)
+	python3 -c "import sys; print('%.0f' % ($N / (float(sys.argv[1]) - float(sys.argv[2]))))" "$t1" "$t0"
+}
+m_fopen=$(alone 'for ((i = 0; i < N; i++)); do echo m > $D/f; done')
+m_fkept=$(alone 'exec 3>$D/f; for ((i = 0; i < N; i++)); do echo m >&3; done')
 row "2. shell loop, UDP messages/s ($N, delivered)" ""
 row "   sockfs, echo m > data (opens each time)" "$m_open" "($g_open)"
 row "   sockfs, exec 3>data; echo m >&3" "$m_kept" "($g_kept)"
@@ -212,8 +236,14 @@ row "   bash, echo m > /dev/udp/..." "$m_bash" "($g_bash)"
 row "   bash, exec 3>/dev/udp/...; echo m >&3" "$m_bkept" "($g_bkept)"
 row "   socat -u - UDP: per message" "$m_socat" "($g_socat)"
 row "   nc -u -w0 per message" "$m_nc" "($g_nc)"
+row "   ceiling: nullfs, echo m > f (sends nothing)" "$m_fopen"
+row "   ceiling: nullfs, exec 3>f; echo m >&3" "$m_fkept"
 row "   sockfs kept open / bash /dev/udp" "$(ratio "$m_kept" "$m_bash")x" "target >= 0.50x"
 row "   sockfs opening / socat" "$(ratio "$m_open" "$m_socat")x" "target >= 20x"
+row "   sockfs opening / bash /dev/udp" "$(ratio "$m_open" "$m_bash")x" "target >= 0.50x"
+row "   sockfs kept open / bash kept open" "$(ratio "$m_kept" "$m_bkept")x" "target >= 0.60x"
+row "   ceiling opening / bash /dev/udp" "$(ratio "$m_fopen" "$m_bash")x"
+row "   ceiling kept open / bash kept open" "$(ratio "$m_fkept" "$m_bkept")x"
 fi
 
 # --- 3. round trips --------------------------------------------------------
@@ -224,10 +254,16 @@ d="$mnt/udp/$(cat "$mnt/udp/clone")"
 echo "connect 127.0.0.1:$EP" > "$d/ctl"
 rtt_s=$(T rtt-sockfs "$d" 10000)
 rtt_k=$(T rtt-direct "$EP" 10000)
+rtt_n=$(T rtt-null "$nmnt/f" 10000)
 rmdir "$d"
+rtt_floor=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[1]) + float(sys.argv[2])))" "$rtt_k" "$rtt_n")
 row "3. UDP round trip, microseconds (10,000)" ""
 row "   plain socket (python)" "$rtt_k"
 row "   sockfs data file, kept open (python)" "$rtt_s"
+row "   nullfs: the same write and two reads" "$rtt_n"
+row "   floor: nullfs + plain socket" "$rtt_floor"
+row "   sockfs / plain socket" "$(ratio "$rtt_s" "$rtt_k")x" "target <= 2.5x"
+row "   floor / plain socket" "$(ratio "$rtt_floor" "$rtt_k")x"
 fi
 
 # --- 4. scale --------------------------------------------------------------
@@ -238,6 +274,63 @@ row "   create $NSOCK (clone), seconds" "$create"
 row "   daemon memory per idle socket, KiB" "$per_sock" "target <= 2"
 row "   clone answered with all waiting, ms" "$answer" "target < 10"
 row "   close all (rmdir), seconds" "$close"
+fi
+
+# --- 5. what one message costs ---------------------------------------------
+# FUSE requests per message, from a second daemon's debug log over 100
+# messages (what an open file costs once is left out), and the measured
+# daemon's system calls per message, counted by strace -c over 1000.
+if want count && command -v strace >/dev/null; then
+cmnt=$work/count
+mkdir -p "$cmnt"
+"$SOCKFS" -d "$cmnt" 2>"$work/debug.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -d "$cmnt/udp" ] && break; sleep 0.05; done
+serve cecho udp-echo
+sink_d=$cmnt/udp/$(cat "$cmnt/udp/clone")
+echo "to 127.0.0.1:9" > "$sink_d/ctl"
+echo_d=$cmnt/udp/$(cat "$cmnt/udp/clone")
+echo "connect 127.0.0.1:$port" > "$echo_d/ctl"
+main_d=$mnt/udp/$(cat "$mnt/udp/clone")
+echo "to 127.0.0.1:9" > "$main_d/ctl"
+# requests LOOP: FUSE requests per message of LOOP, which sends 100 (run
+# twice, the first to warm the kernel's cache).
+requests() {
+	local before
+	bash -c "$1"
+	sleep 0.3
+	before=$(wc -l < "$work/debug.log")
+	bash -c "$1"
+	sleep 0.3
+	tail -n +"$((before + 1))" "$work/debug.log" | sed -n 's/.*opcode: \([A-Z_]*\).*/\1/p' | sort | uniq -c |
+		awk '$1 >= 50 { k = int($1 / 100 + 0.5); n += k; s = s (s ? ", " : "") $2 (k > 1 ? " x" k : "") }
+		     END { print n " (" s ")" }'
+}
+# syscalls LOOP: the measured daemon's system calls per message of LOOP,
+# which sends 1000.
+syscalls() {
+	strace -f -c -o "$work/strace.out" -p "$daemon" 2>/dev/null &
+	local st=$!
+	sleep 0.5
+	bash -c "$1"
+	sleep 0.3
+	kill -INT "$st"
+	wait "$st" 2>/dev/null || true
+	awk '$NF == "total" { printf "%.1f\n", $(NF - 2) / 1000 }' "$work/strace.out"
+}
+open_loop='for ((i = 0; i < N; i++)); do echo m > $D/data; done'
+kept_loop='exec 3>$D/data; for ((i = 0; i < N; i++)); do echo m >&3; done'
+rtt_loop='python3 -c "import os, sys
+w = os.open(sys.argv[1] + \"/data\", os.O_WRONLY); r = os.open(sys.argv[1] + \"/data\", os.O_RDONLY)
+for _ in range(int(sys.argv[2])):
+    os.write(w, b\"ping\"); os.read(r, 64); os.read(r, 64)" $D $N'
+row "5. one message: FUSE requests (which); daemon syscalls" ""
+row "   echo m > data (opens each time)" "$(requests "N=100 D=$sink_d; $open_loop")"
+row "      daemon system calls" "$(syscalls "N=1000 D=$main_d; $open_loop")"
+row "   exec 3>data; echo m >&3" "$(requests "N=100 D=$sink_d; $kept_loop")"
+row "      daemon system calls" "$(syscalls "N=1000 D=$main_d; $kept_loop")"
+row "   round trip: write, read, read (the 0)" "$(requests "N=100 D=$echo_d; $rtt_loop")"
+rmdir "$main_d"
 fi
 
 echo "sockfs $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') on $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r), $(date -u +%Y-%m-%d)"

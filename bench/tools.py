@@ -49,6 +49,18 @@ def rtt_sockfs(folder, n):
         os.read(r, 64)       # the 0 that ends the message
     print("%.1f" % ((time.perf_counter() - t) / int(n) * 1e6))
 
+def rtt_null(path, n):
+    """The FUSE part of rtt_sockfs alone: the same write and two reads on
+    nullfs's file, which answers at once (microseconds per loop)."""
+    w = os.open(path, os.O_WRONLY)
+    r = os.open(path, os.O_RDONLY)
+    t = time.perf_counter()
+    for _ in range(int(n)):
+        os.write(w, b"ping")
+        os.read(r, 64)
+        os.read(r, 64)
+    print("%.1f" % ((time.perf_counter() - t) / int(n) * 1e6))
+
 def rss_kib(pid):
     for line in open("/proc/%s/status" % pid):
         if line.startswith("VmRSS:"):

@@ -1,0 +1,110 @@
+/*
+ * nullfs: the cheapest FUSE file system libfuse 3 makes, for the bench's
+ * floor.  One file, "f", direct_io like sockfs's data: a read answers 0
+ * at once, a write takes everything and sends nothing.  Entries and
+ * attributes are cached for a day.  Whatever a loop costs against it is
+ * what FUSE itself costs on this machine; sockfs cannot be cheaper.
+ *
+ *   nullfs MOUNTPOINT        (single-threaded, in the foreground)
+ */
+#define FUSE_USE_VERSION 35
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define FILE_INO 2
+#define DAY 86400.0
+
+static void fill(fuse_ino_t ino, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0666;
+	st->st_nlink = ino == FUSE_ROOT_ID ? 2 : 1;
+	st->st_size = 4096;
+}
+
+static void null_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e = { .ino = FILE_INO, .attr_timeout = DAY, .entry_timeout = DAY };
+
+	if (parent != FUSE_ROOT_ID || strcmp(name, "f") != 0) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fill(FILE_INO, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+static void null_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	fill(ino, &st);
+	fuse_reply_attr(req, &st, DAY);
+}
+
+static void null_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+			 struct fuse_file_info *fi)
+{
+	null_getattr(req, ino, fi);
+}
+
+static void null_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fi->direct_io = 1;
+	fi->nonseekable = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void null_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	fuse_reply_buf(req, NULL, 0);
+}
+
+static void null_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+		       off_t off, struct fuse_file_info *fi)
+{
+	fuse_reply_write(req, size);
+}
+
+static void null_init(void *userdata, struct fuse_conn_info *conn)
+{
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+}
+
+static const struct fuse_lowlevel_ops null_ops = {
+	.init = null_init,
+	.lookup = null_lookup,
+	.getattr = null_getattr,
+	.setattr = null_setattr,
+	.open = null_open,
+	.read = null_read,
+	.write = null_write,
+};
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_session *se;
+	int ret = 1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nullfs MOUNTPOINT\n");
+		return 2;
+	}
+	args.argc = 1;
+	se = fuse_session_new(&args, &null_ops, sizeof(null_ops), NULL);
+	if (se == NULL)
+		return 1;
+	if (fuse_session_mount(se, argv[1]) == 0) {
+		ret = fuse_session_loop(se) != 0;
+		fuse_session_unmount(se);
+	}
+	fuse_session_destroy(se);
+	return ret;
+}
