@@ -24,17 +24,19 @@ struct inval {
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	struct item *head, *tail;
-	size_t names;		/* names queued or being dropped */
+	_Atomic size_t names;	/* queued or being dropped; changed under lock */
 	bool busy;		/* the thread is sending an item */
 	bool stopping;
 };
 
 static void send_reply(fuse_req_t req, bool write, ssize_t res)
 {
-	if (write && res >= 0)
+	if (res < 0)
+		fuse_reply_err(req, (int)-res);
+	else if (write)
 		fuse_reply_write(req, (size_t)res);
 	else
-		fuse_reply_err(req, (int)-res);
+		fuse_reply_buf(req, NULL, 0);
 }
 
 /* Drops one name, or sends one reply.  ENOENT from the kernel only means
@@ -102,6 +104,11 @@ struct inval *inval_start(struct fuse_session *se)
 		return NULL;
 	}
 	return iv;
+}
+
+bool inval_names_pending(struct inval *iv)
+{
+	return iv && iv->names > 0;
 }
 
 bool inval_idle(struct inval *iv)

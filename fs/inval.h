@@ -32,8 +32,11 @@ void inval_stop(struct inval *iv);
 
 /* Queues dropping NAME in folder PARENT and the attributes of INO. */
 void inval_name(struct inval *iv, fuse_ino_t parent, const char *name, fuse_ino_t ino);
-/* Answers REQ (fuse_reply_write with RES when WRITE and RES >= 0, else
- * fuse_reply_err with -RES): at once when no name is waiting to be
+/* True while names are queued or being dropped.  Only the loop queues
+ * names, so on the loop a false answer stays true until it queues one. */
+bool inval_names_pending(struct inval *iv);
+/* Answers REQ (an error when RES < 0, else a write of RES bytes, or a
+ * read's end of file when not WRITE): at once when no name is waiting to be
  * dropped (or IV is NULL), else from the thread once those are gone. */
 void inval_reply(struct inval *iv, fuse_req_t req, bool write, ssize_t res);
 

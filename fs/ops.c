@@ -422,34 +422,44 @@ static void on_interrupt(fuse_req_t req, void *data)
 	interrupting = false;
 }
 
+/* Answers W's request, after the names being dropped from the kernel's
+ * cache (inval.c) if there are any: a closed socket's waiters (a reader's
+ * end of file, a writer's EPIPE) and the ctl write that closed it must not
+ * hear of the close before its name is gone, or `[ -d folder ]` right
+ * after would still find it.  Reads are answered here only without data. */
+static void reply_after_names(struct waiter *w, bool write, ssize_t res)
+{
+	fuse_req_t req = w->cookie;
+	struct inval *iv = ctx(req)->inval;
+
+	if (!inval_names_pending(iv)) {
+		if (res < 0)
+			fuse_reply_err(req, (int)-res);
+		else if (write)
+			fuse_reply_write(req, (size_t)res);
+		else
+			fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	/* W is freed when this returns; an interrupt arriving while the
+	 * reply waits must not reach it.  (Within an interrupt, none can,
+	 * and the request's lock is held.) */
+	if (!interrupting)
+		fuse_req_interrupt_func(req, NULL, NULL);
+	inval_reply(iv, req, write, res);
+}
+
 static void read_done(struct waiter *w, ssize_t res)
 {
-	if (res < 0)
-		fuse_reply_err(w->cookie, (int)-res);
+	if (res <= 0)
+		reply_after_names(w, false, res);
 	else if (fuse_reply_buf(w->cookie, w->buf, (size_t)res) == -ENOENT)
 		w->undelivered = true;	/* the caller is gone */
 }
 
 static void write_done(struct waiter *w, ssize_t res)
 {
-	if (res < 0)
-		fuse_reply_err(w->cookie, (int)-res);
-	else
-		fuse_reply_write(w->cookie, (size_t)res);
-}
-
-/* A ctl write may have closed sockets: it is answered once their names
- * are gone from the kernel's cache (inval.c). */
-static void ctl_done(struct waiter *w, ssize_t res)
-{
-	fuse_req_t req = w->cookie;
-
-	/* W is freed when this returns; an interrupt arriving while the
-	 * reply waits must not reach it.  (Within an interrupt, none can,
-	 * and the request's lock is held.) */
-	if (!interrupting)
-		fuse_req_interrupt_func(req, NULL, NULL);
-	inval_reply(ctx(req)->inval, req, true, res);
+	reply_after_names(w, true, res);
 }
 
 /* What the stack needs to know of REQ to answer it, now or later. */
@@ -513,7 +523,7 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	rq = request(req, fi, size, fh->file == F_CTL ? ctl_done : write_done);
+	rq = request(req, fi, size, write_done);
 	if (tree_is_file_slot(fh->file))
 		w = rfile_write(fh->h, fh->file - F_FILE0, &rq, buf, size, off);
 	else if (fh->file == F_DATA)

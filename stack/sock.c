@@ -432,6 +432,10 @@ void sock_close(struct sock *s)
 
 	table_unlink(st, s);
 	st->nsocks--;
+	/* Before its waiters hear of the close, so that the layer above can
+	 * make their answers wait until the name is gone. */
+	if (s->named && st->gone_notify)
+		st->gone_notify(s);
 	sock_untie(s);
 	/* Connections accepted for nobody go with their listener. */
 	while (s->children)
@@ -443,8 +447,6 @@ void sock_close(struct sock *s)
 	wqueue_fail(&s->ctls, -ECONNABORTED);
 	wqueue_fail(&s->held, -ECONNABORTED);
 	st->hooks.on_close(s);
-	if (s->named && st->gone_notify)
-		st->gone_notify(s);
 	while (s->handles) {
 		struct handle *h = s->handles;
 		s->handles = h->next;

@@ -123,7 +123,8 @@ struct sock {
 
 /* Called when a polled handle may have become ready. */
 typedef void (*poll_notify_fn)(struct handle *h);
-/* Called when a socket whose name was handed out (s->named) closes. */
+/* Called when a socket whose name was handed out (s->named) closes,
+ * before its waiters are answered. */
 typedef void (*gone_notify_fn)(struct sock *s);
 
 /* How the socket layer calls up without naming what is above it: the

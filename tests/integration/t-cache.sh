@@ -48,7 +48,20 @@ mkdir "$s/../keep"
 (cd "$s" && echo close > ctl && ! stat . >/dev/null 2>&1 && ! cat ctl 2>/dev/null) ||
 	fail "a shell whose cwd was the socket still sees it after close"
 rmdir "$MNT/udp/keep"
-ok "close on ctl: the name is gone for every process when the write returns"
+# What the close wakes (a reader's end of file, as docs/examples/
+# udp-server.sh waits for) comes after the name is gone, too.
+for round in $(seq 20); do
+	s="$MNT/udp/$(cat "$MNT/udp/clone")"
+	echo "bind 127.0.0.1:0" > "$s/ctl"
+	(cat "$s/data" >/dev/null
+	 if [ -d "$s" ]; then echo "round $round: still there after end of file"; fi) > "$WORK/reader.out" &
+	reader=$!
+	sleep 0.1	# the reader is waiting
+	echo close > "$s/ctl"
+	wait "$reader"
+	[ ! -s "$WORK/reader.out" ] || fail "$(cat "$WORK/reader.out")"
+done
+ok "close on ctl: the name is gone for every process when the write returns, and before a waiting reader's end of file"
 
 s="$MNT/udp/$(cat "$MNT/udp/clone")"
 stat "$s/data" >/dev/null
