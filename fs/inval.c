@@ -176,7 +176,8 @@ void inval_reply(struct inval *iv, fuse_req_t req, bool write, ssize_t res)
 {
 	struct item *it = NULL;
 
-	if (iv) {
+	/* Every write's reply comes here: no lock when no name waits. */
+	if (inval_names_pending(iv)) {
 		pthread_mutex_lock(&iv->lock);
 		if (iv->names > 0 && (it = calloc(1, sizeof(*it))) != NULL) {
 			it->req = req;

@@ -432,19 +432,10 @@ static void reply_after_names(struct waiter *w, bool write, ssize_t res)
 	fuse_req_t req = w->cookie;
 	struct inval *iv = ctx(req)->inval;
 
-	if (!inval_names_pending(iv)) {
-		if (res < 0)
-			fuse_reply_err(req, (int)-res);
-		else if (write)
-			fuse_reply_write(req, (size_t)res);
-		else
-			fuse_reply_buf(req, NULL, 0);
-		return;
-	}
 	/* W is freed when this returns; an interrupt arriving while the
 	 * reply waits must not reach it.  (Within an interrupt, none can,
 	 * and the request's lock is held.) */
-	if (!interrupting)
+	if (inval_names_pending(iv) && !interrupting)
 		fuse_req_interrupt_func(req, NULL, NULL);
 	inval_reply(iv, req, write, res);
 }
