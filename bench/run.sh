@@ -199,17 +199,23 @@ fi
 # --- 2. the shell's cost per UDP message ---------------------------------
 if want shell; then
 N=2000
-# rate NAME LOOP [D]: messages/s of a bash loop sending N messages, and
-# the count that arrived.  D is the mount point (sockfs's by default).
-rate() {
-	local name=$1 loop=$2 port t0 t1 got
-	serve "u$name" udp-count "$N"
+# per_s LOOP D [P]: messages/s of a bash loop sending N messages to port P
+# through mount point D.
+per_s() {
+	local t0 t1
 	t0=$(now)
-	P=$port N=$N D="${3:-$mnt}" bash -c "$loop"
+	P=${3:-} N=$N D=$2 bash -c "$1"
 	t1=$(now)
+	python3 -c "import sys; print('%.0f' % ($N / (float(sys.argv[1]) - float(sys.argv[2]))))" "$t1" "$t0"
+}
+# rate NAME LOOP: per_s through sockfs to a counting peer, and the count
+# that arrived.
+rate() {
+	local name=$1 port m
+	serve "u$name" udp-count "$N"
+	m=$(per_s "$2" "$mnt" "$port")
 	wait "${pids[-1]}" 2>/dev/null || true
-	got=$(cat "$work/u$name.out")
-	python3 -c "import sys; print('%.0f %s' % ($N / (float(sys.argv[1]) - float(sys.argv[2])), sys.argv[3]))" "$t1" "$t0" "$got"
+	echo "$m $(cat "$work/u$name.out")"
 }
 sfs_udp='d=$D/udp/$(cat $D/udp/clone); echo "to 127.0.0.1:$P" > $d/ctl;'
 read -r m_open g_open < <(rate open "$sfs_udp"' for ((i = 0; i < N; i++)); do echo m > $d/data; done')
@@ -220,15 +226,8 @@ read -r m_socat g_socat < <(rate socat 'for ((i = 0; i < N; i++)); do echo m | s
 read -r m_nc g_nc < <(rate nc 'for ((i = 0; i < N; i++)); do echo m | nc -u -w0 127.0.0.1 $P; done')
 # The ceiling: the same loops writing to nullfs, which sends nothing (so
 # nothing arrives): what any FUSE file system could do here at most.
-alone() {
-	local t0 t1
-	t0=$(now)
-	N=$N D="$nmnt" bash -c "$1"
-	t1=$(now)
-	python3 -c "import sys; print('%.0f' % ($N / (float(sys.argv[1]) - float(sys.argv[2]))))" "$t1" "$t0"
-}
-m_fopen=$(alone 'for ((i = 0; i < N; i++)); do echo m > $D/f; done')
-m_fkept=$(alone 'exec 3>$D/f; for ((i = 0; i < N; i++)); do echo m >&3; done')
+m_fopen=$(per_s 'for ((i = 0; i < N; i++)); do echo m > $D/f; done' "$nmnt")
+m_fkept=$(per_s 'exec 3>$D/f; for ((i = 0; i < N; i++)); do echo m >&3; done' "$nmnt")
 row "2. shell loop, UDP messages/s ($N, delivered)" ""
 row "   sockfs, echo m > data (opens each time)" "$m_open" "($g_open)"
 row "   sockfs, exec 3>data; echo m >&3" "$m_kept" "($g_kept)"
