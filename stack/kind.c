@@ -3,6 +3,7 @@
 #include "kind.h"
 
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 static const struct kind_info kinds[KIND_COUNT] = {
@@ -13,6 +14,8 @@ static const struct kind_info kinds[KIND_COUNT] = {
 	[KIND_UNIXPACKET] = { "unixpacket", SOCK_SEQPACKET, false, false, true,  true,  false },
 	[KIND_ICMP]       = { "icmp",       SOCK_DGRAM,     true,  false, false, false, false },
 	[KIND_RAW]        = { "raw",        SOCK_RAW,       true,  false, false, false, false },
+	[KIND_MPTCP]      = { "mptcp",      SOCK_STREAM,    true,  true,  true,  false, true,
+			      IPPROTO_MPTCP },
 };
 
 const struct kind_info *kind_info(enum kind k)

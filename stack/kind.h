@@ -12,6 +12,7 @@ enum kind {
 	KIND_UNIXPACKET,
 	KIND_ICMP,
 	KIND_RAW,
+	KIND_MPTCP,		/* multipath TCP (IPPROTO_MPTCP); the kernel falls back to TCP */
 	KIND_COUNT
 };
 
@@ -23,6 +24,7 @@ struct kind_info {
 	bool listens;		/* listen(2) and accept(2) make sense */
 	bool pairs;		/* socketpair(2) makes sense */
 	bool has_port;		/* addresses carry a port */
+	int proto;		/* socket(2)'s protocol when it is not the default */
 };
 
 const struct kind_info *kind_info(enum kind k);

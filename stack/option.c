@@ -158,7 +158,7 @@ static int check_kind(const struct opt_info *o, enum kind k, const char **why)
 {
 	const struct kind_info *ki = kind_info(k);
 
-	if ((o->tcp_only && k != KIND_TCP) || (o->unix_only && ki->inet) ||
+	if ((o->tcp_only && !(ki->inet && ki->socktype == SOCK_STREAM)) || (o->unix_only && ki->inet) ||
 	    (o->inet_only && !ki->inet) || (o->raw_only && k != KIND_RAW) ||
 	    (o->msg_only && ki->stream)) {
 		*why = "option does not apply to this kind of socket";

@@ -30,6 +30,8 @@ static int kind_of_socket(int fd)
 		return -1;
 	if (type == SOCK_STREAM && proto == IPPROTO_TCP)
 		return KIND_TCP;
+	if (type == SOCK_STREAM && proto == IPPROTO_MPTCP)
+		return KIND_MPTCP;
 	if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
 		return KIND_UDP;
 	if (type == SOCK_DGRAM && (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6))

@@ -177,7 +177,7 @@ static int new_fd(struct sock *s, int family)
 {
 	const struct kind_info *ki = kind_info(s->kind);
 	int icmp = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-	int proto = 0;
+	int proto = ki->proto;
 	int fd;
 
 	/* Ping sockets speak ICMP; raw ones what `set proto` chose (ICMP

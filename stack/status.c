@@ -2,11 +2,15 @@
 
 #include "status.h"
 
+#include <errno.h>
 #include <linux/errqueue.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/mptcp.h>
 
 #include "access.h"
 #include "sockname.h"
@@ -64,6 +68,47 @@ static json_t *unclaimed_json(struct sock *s)
 	return a;
 }
 
+/* The subflows' address pairs, as the kernel lists them. */
+static json_t *subflows_json(int fd)
+{
+	enum { MAX = 8 };
+	struct {
+		struct mptcp_subflow_data d;
+		struct mptcp_subflow_addrs a[MAX];
+	} q = { .d = { .size_subflow_data = sizeof(q.d), .size_user = sizeof(q.a[0]) } };
+	socklen_t len = sizeof(q);
+	json_t *arr = json_array();
+	char l[ADDR_TEXT_MAX], r[ADDR_TEXT_MAX];
+
+	if (getsockopt(fd, SOL_MPTCP, MPTCP_SUBFLOW_ADDRS, &q, &len) < 0)
+		return arr;
+	for (unsigned i = 0; i < q.d.num_subflows && i < MAX; i++) {
+		addr_format(&q.a[i].sa_local, sizeof(q.a[i].ss_local), l, sizeof(l));
+		addr_format(&q.a[i].sa_remote, sizeof(q.a[i].ss_remote), r, sizeof(r));
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "local", l, "peer", r));
+	}
+	return arr;
+}
+
+/* An mptcp socket: whether the peer spoke MPTCP or the kernel fell back
+ * to plain TCP, and the subflows it made. */
+static json_t *mptcp_json(struct sock *s)
+{
+	struct mptcp_info mi = { 0 };
+	socklen_t len = sizeof(mi);
+	bool fallback;
+
+	if (s->state != SS_CONNECTED)
+		return json_null();
+	if (getsockopt(s->fd, SOL_MPTCP, MPTCP_INFO, &mi, &len) < 0)
+		fallback = errno == EOPNOTSUPP;
+	else
+		fallback = (mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK) != 0;
+	return json_pack("{s:b,s:i,s:o}", "fallback", fallback, "subflows",
+			 fallback ? 1 : (int)mi.mptcpi_subflows + 1, "addresses",
+			 fallback ? json_array() : subflows_json(s->fd));
+}
+
 json_t *sock_status_json(struct sock *s)
 {
 	char local[ADDR_TEXT_MAX], peer[ADDR_TEXT_MAX], dest[ADDR_TEXT_MAX] = "";
@@ -86,6 +131,8 @@ json_t *sock_status_json(struct sock *s)
 	json_object_set_new(o, "destination", addr_or_null(dest));
 	if (s->state == SS_LISTENING)
 		json_object_set_new(o, "unclaimed", unclaimed_json(s));
+	if (s->kind == KIND_MPTCP)
+		json_object_set_new(o, "mptcp", mptcp_json(s));
 	json_object_set_new(o, "shutdown", json_pack("{s:b,s:b}", "rd", s->shut_rd, "wr", s->shut_wr));
 	json_object_set_new(o, "options", options_json(s));
 	json_object_set_new(o, "counters", counters_json(s));
