@@ -49,7 +49,7 @@ int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n)
 	n->kind = (int)((ino >> 8) & 0xff) - 1;
 	n->sock = NULL;
 	if (n->file == F_NONE || (n->file >= F_TYPES && !tree_is_file_slot(n->file)) ||
-	    n->kind >= KIND_COUNT)
+	    n->kind >= KIND_COUNT || (n->kind >= 0 && !kind_available((enum kind)n->kind)))
 		return -ENOENT;
 	if ((n->file == F_ROOT || n->file == F_SOCKETS || n->file == F_USAGE) != (n->kind < 0))
 		return -ENOENT;
@@ -215,8 +215,12 @@ void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st)
 	}
 }
 
-static bool dirent_root(off_t off, const char **name, struct node *child)
+static bool dirent_root(off_t off, const char **name, struct node *child, off_t *next)
 {
+	/* A kind this build lacks (tls --without-tls) is not listed. */
+	while (off < KIND_COUNT && !kind_available((enum kind)off))
+		off++;
+	*next = off + 1;
 	if (off < KIND_COUNT) {
 		*name = kind_info((enum kind)off)->name;
 		*child = (struct node){ F_KINDDIR, (int)off, NULL };
@@ -261,7 +265,7 @@ bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
 	*next = off + 1;
 	switch (dir->file) {
 	case F_ROOT:
-		return dirent_root(off, name, child);
+		return dirent_root(off, name, child, next);
 	case F_SOCKDIR:
 		while ((size_t)off < N_SOCK_FILES && !has_file(dir->kind, (size_t)off))
 			off++;

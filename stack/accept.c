@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "message.h"
+#include "sockname.h"
+#include "tlsup.h"
 
 /* A read of listen. */
 struct accept_wait {
@@ -26,13 +28,36 @@ struct accept_wait {
 	const char *why;	/* a failure's reason, when strerror is not enough */
 };
 
-/* A tied socket whose name is owed to the next reader. */
+/* A tied socket whose name is owed to the next reader (a tls one once
+ * its handshake is done). */
 static struct sock *first_undelivered(struct sock *l)
 {
 	for (struct sock *c = l->children; c; c = c->cnext)
-		if (!c->delivered)
+		if (!c->delivered && !c->up)
 			return c;
 	return NULL;
+}
+
+/* A tls connection's handshake ended: a failure is the listener's to
+ * report, and the connection goes; either way the readers go on. */
+static void handshake_done(struct sock *c, void *arg, int err, const char *why)
+{
+	struct sock *l = sock_by_id(c->st, (uint64_t)(uintptr_t)arg);
+	char peer[ADDR_TEXT_MAX], what[ADDR_TEXT_MAX + 32];
+
+	if (err) {
+		if (l) {
+			if (sock_peer_text(c, peer, sizeof(peer)) < 0)
+				snprintf(peer, sizeof(peer), "a client");
+			snprintf(what, sizeof(what), "listen: handshake with %s", peer);
+			sock_set_err(l, what, why ? why : strerror(-err));
+		}
+		sock_close(c);
+	}
+	if (l) {
+		accept_serve(l);
+		sock_update_interest(l);
+	}
 }
 
 /* Accepts one connection into a new socket tied to listener L. */
@@ -56,6 +81,17 @@ static int accept_one(struct sock *l, struct sock **out)
 	memcpy((*out)->opt_set, l->opt_set, sizeof(l->opt_set));
 	memcpy((*out)->opt_val, l->opt_val, sizeof(l->opt_val));
 	sock_tie(l, *out);
+	/* A tls connection is handed out once its handshake is done. */
+	if (l->kind == KIND_TLS) {
+		const char *why = NULL;
+		err = tlsup_handshake(*out, l->tlsctx, true, NULL, handshake_done,
+				      (void *)(uintptr_t)l->id, &why);
+		if (err < 0) {
+			sock_set_err(l, "listen", why ? why : strerror(-err));
+			sock_close(*out);
+			return -EAGAIN;
+		}
+	}
 	return 0;
 }
 
@@ -81,9 +117,17 @@ static ssize_t try_accept(struct waiter *w)
 	if ((name = malloc(SOCK_NAME_MAX + 2)) == NULL)
 		return -ENOMEM;
 	c = first_undelivered(l);
+	if (c == NULL && l->handshaking >= SOCK_HANDSHAKES_MAX) {
+		free(name);
+		return -EAGAIN;		/* enough clients are in their handshake */
+	}
 	if (c == NULL && (err = accept_one(l, &c)) != 0) {
 		free(name);
 		return err;
+	}
+	if (c->up) {
+		free(name);
+		return -EAGAIN;		/* its handshake must finish first */
 	}
 	c->delivered = true;
 	n = snprintf(name, SOCK_NAME_MAX + 2, "%s\n", c->name);

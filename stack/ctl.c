@@ -2,6 +2,8 @@
 
 #include "ctl.h"
 
+#include "tls.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -167,6 +169,51 @@ static int group_cmd(enum kind k, struct words *ws, struct ctl_cmd *c, const cha
 	return 1;
 }
 
+/* TLS is for inet stream sockets: the tls kind, and starttls on the others. */
+static bool takes_tls(enum kind k, const char **why)
+{
+	const struct kind_info *ki = kind_info(k);
+
+	if (!tls_available()) {
+		*why = "sockfs was built without TLS";
+		return false;
+	}
+	*why = "TLS is for tls, tcp and mptcp sockets";
+	return ki->inet && ki->socktype == SOCK_STREAM;
+}
+
+/* set NAME VALUE, for the TLS options (tlsconf.h). */
+static int tls_set_cmd(enum kind k, int id, struct words *ws, struct ctl_cmd *c, const char **why)
+{
+	int err;
+
+	c->op = CTL_TLSSET;
+	c->tlsopt = (enum tls_opt)id;
+	if (!takes_tls(k, why))
+		return -ENOPROTOOPT;
+	if ((err = tls_opt_check(c->tlsopt, ws->w[2], why)) != 0)
+		return err;
+	snprintf(c->name.host, sizeof(c->name.host), "%s", ws->w[2]);
+	return 1;
+}
+
+static int starttls_cmd(enum kind k, struct words *ws, struct ctl_cmd *c, const char **why)
+{
+	c->op = CTL_STARTTLS;
+	if (ws->n > 2 || (ws->n == 2 && strcmp(ws->w[1], "client") && strcmp(ws->w[1], "server"))) {
+		*why = "usage: starttls [client|server]";
+		return -EINVAL;
+	}
+	if (!takes_tls(k, why))
+		return -ENOPROTOOPT;
+	if (k == KIND_TLS) {
+		*why = "a tls socket speaks TLS from its connect or listen on";
+		return -EINVAL;
+	}
+	c->how = ws->n == 2 && strcmp(ws->w[1], "server") == 0;
+	return 1;
+}
+
 static int set_cmd(enum kind k, struct words *ws, struct ctl_cmd *c, const char **why)
 {
 	int id, err;
@@ -178,6 +225,8 @@ static int set_cmd(enum kind k, struct words *ws, struct ctl_cmd *c, const char 
 		*why = "usage: set OPTION VALUE";
 		return -EINVAL;
 	}
+	if ((id = tls_opt_by_name(ws->w[1])) >= 0)
+		return tls_set_cmd(k, id, ws, c, why);
 	id = opt_by_name(ws->w[1]);
 	if (id < 0) {
 		*why = "unknown option";
@@ -200,6 +249,7 @@ static const struct {
 	{ "shutdown", shutdown_cmd },
 	{ "set", set_cmd },
 	{ "close", close_cmd },
+	{ "starttls", starttls_cmd },
 };
 
 int ctl_parse_line(enum kind k, const char *line, struct ctl_cmd *cmd,

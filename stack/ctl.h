@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "kind.h"
 #include "option.h"
+#include "tlsconf.h"
 
 enum ctl_op {
 	CTL_CONNECT,
@@ -23,19 +24,23 @@ enum ctl_op {
 	CTL_JOIN,		/* set join GROUP [IFACE]: a multicast group */
 	CTL_LEAVE,
 	CTL_CLOSE,
+	CTL_TLSSET,		/* set NAME VALUE for a TLS option */
+	CTL_STARTTLS,		/* starttls [client|server] */
 };
 
 struct ctl_cmd {
 	enum ctl_op op;
 	char text[160];		/* the line as written, for messages in err */
-	/* connect, bind, to */
+	/* connect, bind, to; a TLS option's value is kept in name.host */
 	int addr_type;		/* ADDR_NUMERIC or ADDR_NAME */
 	struct saddr addr;
 	struct hostport name;
-	/* listen: backlog; shutdown: SHUT_RD/WR/RDWR; set: option and value */
+	/* listen: backlog; shutdown: SHUT_RD/WR/RDWR; set: option and value;
+	 * starttls: how is 1 for the server's side */
 	int backlog;
 	int how;
 	enum opt_id opt;
+	enum tls_opt tlsopt;
 	long long value;
 	/* join, leave: the group is in addr; 0 lets the kernel choose */
 	unsigned ifindex;

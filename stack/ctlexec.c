@@ -15,6 +15,8 @@
 
 #include "access.h"
 #include "ctl.h"
+#include "tls.h"
+#include "tlsup.h"
 
 enum { CMD_DONE = 0, CMD_WAIT = 1, CMD_CLOSED = 2 };
 
@@ -34,10 +36,13 @@ struct ctl_wait {
 	bool called;			/* ... came back with called_res */
 	int called_res;
 	const char *why;		/* a failure's reason, when strerror is not enough */
+	bool tls_wait;			/* a TLS context or handshake is under way for it */
 };
 
 static void on_resolved(struct resolve_job *j);
 static int ctl_run(struct ctl_wait *w);
+static void ctl_resume(struct ctl_wait *w);
+static void ctl_fail(struct ctl_wait *w, struct sock *s, int err, const char *why);
 
 static int ensure_fd(struct ctl_wait *w, struct sock *s, int family)
 {
@@ -247,11 +252,131 @@ static int wait_backlog(struct ctl_wait *w, struct sock *s)
 	return CMD_WAIT;
 }
 
+/* --- TLS: a context built first, a handshake after the connect --- */
+
+/* The context is built: the command runs again and goes on. */
+static void tls_built(struct sock *s, void *arg, int err, const char *why)
+{
+	struct ctl_wait *w = arg;
+
+	w->tls_wait = false;
+	waiter_unqueue(&w->w);
+	if (err) {
+		ctl_fail(w, s, err, why);
+		sock_update_interest(s);
+	} else
+		ctl_resume(w);
+}
+
+/* The command is done: the next one runs. */
+static void next_cmd(struct ctl_wait *w)
+{
+	w->cur++;
+	w->naddrs = 0;
+	w->attempt = 0;
+	w->retries = 0;
+}
+
+static void tls_shaken(struct sock *s, void *arg, int err, const char *why)
+{
+	struct ctl_wait *w = arg;
+
+	w->tls_wait = false;
+	waiter_unqueue(&w->w);
+	if (err) {
+		s->state = unconnected(s);
+		ctl_fail(w, s, err, why);
+		sock_update_interest(s);
+		return;
+	}
+	next_cmd(w);
+	if (ctl_run(w) != CMD_CLOSED)
+		sock_update_interest(s);
+}
+
+/* Nobody waits for this handshake (O_NONBLOCK): its outcome goes to err. */
+static void tls_shaken_alone(struct sock *s, void *arg, int err, const char *why)
+{
+	if (err) {
+		s->state = unconnected(s);
+		sock_set_err(s, "handshake", why ? why : strerror(-err));
+	}
+	sock_update_interest(s);
+}
+
+/* S needs its context for a client (SERVER false) or server: built as the
+ * caller on a worker while the write waits. */
+static int tls_build(struct ctl_wait *w, struct sock *s, bool server)
+{
+	int err = tlsup_build(s, &w->w.who, server, tls_built, w);
+
+	if (err)
+		return err;
+	w->tls_wait = true;
+	sock_park(s, &w->w, &s->held);
+	return CMD_WAIT;
+}
+
+/* S is connected: a tls socket's handshake (or starttls's) follows. */
+static int tls_handshake_for(struct ctl_wait *w, struct sock *s, bool server)
+{
+	char host[ADDR_TEXT_MAX];
+	const char *why = NULL;
+	int err;
+
+	tlsup_host(s, host, sizeof(host));
+	if (w == NULL)
+		return tlsup_handshake(s, s->tlsctx, server, host, tls_shaken_alone, NULL, &why);
+	err = tlsup_handshake(s, s->tlsctx, server, host, tls_shaken, w, &why);
+	if (err < 0) {
+		w->why = why;
+		return err;
+	}
+	w->tls_wait = true;
+	sock_park(s, &w->w, &s->held);
+	return CMD_WAIT;
+}
+
+static int tls_set_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
+{
+	if (s->tls || s->up || (s->kind == KIND_TLS && s->state == SS_LISTENING)) {
+		w->why = "TLS settings are fixed once TLS is under way (set them before connect, "
+			 "listen or starttls)";
+		return -EBUSY;
+	}
+	if (tls_conf_set(&s->tlsconf, c->tlsopt, c->name.host) != 0)
+		return -ENOMEM;
+	tls_ctx_unref(s->tlsctx);
+	s->tlsctx = NULL;
+	return CMD_DONE;
+}
+
+static int starttls_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
+{
+	int err;
+
+	if (s->state != SS_CONNECTED)
+		return -ENOTCONN;
+	if (s->tls) {
+		w->why = "TLS is on already";
+		return -EISCONN;
+	}
+	if ((err = tlsup_check_unread(s, c->how, &w->why)) != 0)
+		return err;
+	if (s->tlsctx == NULL)
+		return tls_build(w, s, c->how);
+	return tls_handshake_for(w, s, c->how);
+}
+
 /* Tries w->addrs from w->attempt on; a stream connect may have to wait. */
 static int connect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	int err = -ECONNREFUSED;
 
+	if (s->kind == KIND_TLS && s->tlsctx == NULL)
+		return tls_build(w, s, false);
+	if (c->addr_type == ADDR_NAME && (err = tlsup_set_host(s, c->name.host)) != 0)
+		return err;
 	for (; w->attempt < w->naddrs; w->attempt++) {
 		struct saddr *a = &w->addrs[w->attempt];
 		if ((err = ensure_fd(w, s, a->ss.ss_family)) != 0)
@@ -261,7 +386,7 @@ static int connect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 		s->connected_to = *a;
 		if ((err = call_as(w, s, a, connect)) == 0) {
 			s->state = SS_CONNECTED;
-			return CMD_DONE;
+			return s->kind == KIND_TLS ? tls_handshake_for(w, s, false) : CMD_DONE;
 		}
 		if (err == CMD_WAIT)
 			return CMD_WAIT;
@@ -293,7 +418,11 @@ static int disconnect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 
 static int listen_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
-	int err = ensure_fd(w, s, 0);
+	int err;
+
+	if (s->kind == KIND_TLS && s->tlsctx == NULL)
+		return tls_build(w, s, true);
+	err = ensure_fd(w, s, 0);
 
 	if (err)
 		return err;
@@ -307,6 +436,11 @@ static int shutdown_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	if (s->fd < 0)
 		return -ENOTCONN;
+	/* TLS says its end with close_notify before TCP's FIN. */
+	if (s->tls && c->how != SHUT_RD && tls_close_notify(s->tls) < 0) {
+		w->why = tls_why(s->tls);
+		return -EPIPE;
+	}
 	if (shutdown(s->fd, c->how) < 0)
 		return -errno;
 	s->shut_rd |= c->how != SHUT_WR;
@@ -389,6 +523,10 @@ static int exec_cmd(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 		return group_ctl(w, s, c);
 	case CTL_CLOSE:
 		return close_ctl(w, s, c);
+	case CTL_TLSSET:
+		return tls_set_ctl(w, s, c);
+	case CTL_STARTTLS:
+		return starttls_ctl(w, s, c);
 	}
 	return -EINVAL;
 }
@@ -431,10 +569,7 @@ static int ctl_run(struct ctl_wait *w)
 			ctl_fail(w, s, r, NULL);
 			return CMD_DONE;
 		}
-		w->cur++;
-		w->naddrs = 0;
-		w->attempt = 0;
-		w->retries = 0;
+		next_cmd(w);
 	}
 	waiter_finish(&w->w, (ssize_t)w->w.len);
 	return CMD_DONE;
@@ -457,6 +592,8 @@ static void ctl_release(struct waiter *w)
 		cw->job->j.cancelled = true;
 	if (cw->call)
 		cw->call->j.cancelled = true;
+	if (cw->tls_wait && cw->h->sock)
+		tlsup_abandon(cw->h->sock);
 	free(cw->cmds);
 }
 
@@ -534,18 +671,25 @@ bool ctl_on_connect(struct sock *s)
 		return false;
 	if (w == NULL) {
 		/* Nobody waits (O_NONBLOCK, or the write was interrupted):
-		 * keep the outcome for status and err. */
+		 * keep the outcome for status and err; a tls socket's
+		 * handshake goes on alone. */
 		s->state = r == 0 ? SS_CONNECTED : unconnected(s);
 		if (r < 0)
 			sock_set_err(s, "connect", strerror(-r));
+		else if (s->kind == KIND_TLS && (r = tls_handshake_for(NULL, s, false)) < 0)
+			sock_set_err(s, "handshake", strerror(-r));
 		return false;
 	}
 	waiter_unqueue(&w->w);
 	if (r == 0) {
 		s->state = SS_CONNECTED;
-		w->cur++;
-		w->naddrs = 0;
-		w->attempt = 0;
+		if (s->kind == KIND_TLS) {
+			if ((r = tls_handshake_for(w, s, false)) == CMD_WAIT)
+				return false;
+			ctl_fail(w, s, r, NULL);
+			return false;
+		}
+		next_cmd(w);
 	} else if (w->attempt + 1 < w->naddrs) {
 		/* That address refused; try the next the name gave. */
 		s->state = unconnected(s);

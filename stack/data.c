@@ -18,6 +18,7 @@
 #include "rights.h"
 #include "sendprep.h"
 #include "status.h"
+#include "tls.h"
 
 /* The largest datagram an inet socket can deliver, IP header included. */
 #define INET_MSG_MAX 65536
@@ -39,10 +40,25 @@ struct write_wait {
 	struct path_send *send;		/* a message to a unix path, on a worker */
 };
 
+/* TLS's reason, when it has one, says more than strerror. */
 static void io_err(struct sock *s, const char *what, ssize_t err)
 {
 	if (err < 0 && err != -EAGAIN)
-		sock_set_err(s, what, strerror((int)-err));
+		sock_set_err(s, what, s->tls && tls_why(s->tls)[0] ? tls_why(s->tls)
+								     : strerror((int)-err));
+}
+
+/* A socket whose bytes go through TLS: a tls socket, or one after
+ * starttls.  Until its handshake is done they wait; without one, a tls
+ * socket is not connected. */
+static bool through_tls(const struct sock *s)
+{
+	return s->tls || s->kind == KIND_TLS;
+}
+
+static ssize_t tls_not_up(const struct sock *s)
+{
+	return s->up ? -EAGAIN : -ENOTCONN;
 }
 
 /* The size of the next message, for kinds whose messages may exceed 64K. */
@@ -198,7 +214,9 @@ static ssize_t try_read(struct waiter *w)
 		return -ENOTCONN;
 	if (!kind_info(s->kind)->stream)
 		return read_message(s, h, w);
-	if (!kind_info(s->kind)->inet)
+	if (through_tls(s))
+		n = tls_established(s->tls) ? tls_read(s->tls, w->buf, w->len) : tls_not_up(s);
+	else if (!kind_info(s->kind)->inet)
 		n = read_unix_stream(s, w);
 	else if ((n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT)) < 0)
 		n = -errno;
@@ -262,6 +280,12 @@ static ssize_t send_some(struct sock *s, struct write_wait *ww, const char *data
 
 	if (s->fd < 0)
 		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
+	if (through_tls(s)) {
+		n = tls_established(s->tls) ? tls_write(s->tls, data, len) : tls_not_up(s);
+		if (n >= 0)
+			count_sent(s, n);
+		return n;
+	}
 	send_prepare(s, ww->cmsg, &ww->w.who, ww->off == 0, &p);
 	if ((n = send_prepped(s->fd, &p, data, len)) >= 0)
 		count_sent(s, n);

@@ -2,6 +2,8 @@
 
 #include "kind.h"
 
+#include "tls.h"
+
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -16,6 +18,7 @@ static const struct kind_info kinds[KIND_COUNT] = {
 	[KIND_RAW]        = { "raw",        SOCK_RAW,       true,  false, false, false, false },
 	[KIND_MPTCP]      = { "mptcp",      SOCK_STREAM,    true,  true,  true,  false, true,
 			      IPPROTO_MPTCP },
+	[KIND_TLS]        = { "tls",        SOCK_STREAM,    true,  true,  true,  false, true  },
 };
 
 const struct kind_info *kind_info(enum kind k)
@@ -23,10 +26,15 @@ const struct kind_info *kind_info(enum kind k)
 	return &kinds[k];
 }
 
+bool kind_available(enum kind k)
+{
+	return k != KIND_TLS || tls_available();
+}
+
 int kind_by_name(const char *name)
 {
 	for (int k = 0; k < KIND_COUNT; k++)
 		if (strcmp(kinds[k].name, name) == 0)
-			return k;
+			return kind_available((enum kind)k) ? k : -1;
 	return -1;
 }

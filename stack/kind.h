@@ -13,6 +13,7 @@ enum kind {
 	KIND_ICMP,
 	KIND_RAW,
 	KIND_MPTCP,		/* multipath TCP (IPPROTO_MPTCP); the kernel falls back to TCP */
+	KIND_TLS,		/* TCP with TLS on it, made by the daemon */
 	KIND_COUNT
 };
 
@@ -28,7 +29,9 @@ struct kind_info {
 };
 
 const struct kind_info *kind_info(enum kind k);
-/* Returns the kind called NAME, or -1. */
+/* Whether this build has kind K (tls needs a build with TLS). */
+bool kind_available(enum kind k);
+/* Returns the kind called NAME, or -1 (also for one this build lacks). */
 int kind_by_name(const char *name);
 
 #endif

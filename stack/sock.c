@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tls.h"
+
 #define INITIAL_BUCKETS 256
 
 /* --- the table: two hashes (by id, by kind+name) and a list per kind --- */
@@ -512,7 +514,7 @@ void sock_update_interest(struct sock *s)
 
 	if (s->fd < 0)
 		return;
-	if (s->readers.head || s->accepts.head)
+	if (s->readers.head || (s->accepts.head && s->handshaking < SOCK_HANDSHAKES_MAX))
 		ev |= EPOLLIN;
 	/* A connect in progress is followed to its end even when nobody
 	 * waits for it (O_NONBLOCK, or an interrupted ctl write). */
@@ -521,6 +523,10 @@ void sock_update_interest(struct sock *s)
 	for (struct handle *h = s->handles; h; h = h->next)
 		if (h->poll_handle)
 			ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
+	/* TLS may need the other direction: a handshake, or a read that
+	 * must first write (and the reverse). */
+	if (s->tls && (s->up || s->readers.head || s->writers.head))
+		ev |= tls_want(s->tls);
 	loop_set(&s->st->loop, &s->watch, ev);
 }
 

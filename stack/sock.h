@@ -32,9 +32,15 @@ struct sock;
  * and leaves them to the close hook. */
 struct rfile;
 struct cmsg_out;
+struct tls_conf;
+struct tls_ctx;
+struct tls;
+struct tlsup;
 
 /* Files (not sockets) that arrived by SCM_RIGHTS, kept per socket. */
 #define SOCK_FILES_MAX 64
+/* A tls listener accepts no more while this many handshakes go on. */
+#define SOCK_HANDSHAKES_MAX 64
 
 /* An open file on a socket (one per open(2) of data, ctl, ...). */
 struct handle {
@@ -116,6 +122,15 @@ struct sock {
 
 	struct rfile *files[SOCK_FILES_MAX];
 	struct cmsg_out *pending;	/* cmsg written for the next data write */
+
+	/* TLS (tls kind, or starttls on tcp): the settings `set` gave, the
+	 * context built from them (a listener's serves its children), the
+	 * connection once its handshake starts, and what is under way. */
+	struct tls_conf *tlsconf;
+	struct tls_ctx *tlsctx;
+	struct tls *tls;
+	struct tlsup *up;
+	int handshaking;		/* a listener: children in their handshake */
 
 	struct sock *id_next, *name_next;	/* hash chains */
 	struct sock *knext, *kprev;		/* per kind, in id order */

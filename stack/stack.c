@@ -12,6 +12,8 @@
 #include "ctlexec.h"
 #include "data.h"
 #include "rfile.h"
+#include "tls.h"
+#include "tlsup.h"
 
 uint32_t sock_poll(struct handle *h, uint32_t events)
 {
@@ -21,11 +23,11 @@ uint32_t sock_poll(struct handle *h, uint32_t events)
 
 	if (s == NULL)
 		return EPOLLIN | EPOLLOUT | EPOLLHUP;
-	if (h->rem_len || h->eom)
+	if (h->rem_len || h->eom || (s->tls && tls_pending(s->tls)))
 		ready |= EPOLLIN;
 	/* A name handed back by a reader that never got it. */
 	for (struct sock *c = s->children; c; c = c->cnext)
-		if (!c->delivered)
+		if (!c->delivered && !c->up)
 			ready |= EPOLLIN;
 	if (s->fd < 0) {
 		/* Nothing can arrive; a write fails at once, which counts. */
@@ -52,11 +54,24 @@ static void notify_pollers(struct sock *s, uint32_t events)
 /* A socket's descriptor is ready: the operations waiting on it go on. */
 static void on_event(struct sock *s, uint32_t events)
 {
+	uint32_t serve = events;
+	uint64_t id = s->id;
+
+	/* A TLS handshake goes first; whoever it ends may close S. */
+	if (s->up) {
+		tlsup_step(s);
+		if ((s = sock_by_id(s->st, id)) == NULL || s->up)
+			return;
+	}
 	if ((events & EPOLLOUT) && s->state == SS_CONNECTING && ctl_on_connect(s))
 		return;		/* a ctl command closed the socket */
-	if (events & EPOLLOUT)
+	/* TLS reads may need to write and writes to read, and a handshake
+	 * that just ended leaves readers and writers to go on. */
+	if (s->tls)
+		serve |= EPOLLIN | EPOLLOUT;
+	if (serve & EPOLLOUT)
 		data_serve_writers(s);
-	if (events & EPOLLIN) {
+	if (serve & EPOLLIN) {
 		data_serve_readers(s);
 		accept_serve(s);
 	}
@@ -70,6 +85,7 @@ static void on_close(struct sock *s)
 	rfile_close_all(s);
 	cmsg_out_free(s->pending);
 	s->pending = NULL;
+	tlsup_close(s);
 }
 
 int stack_init(struct stack *st)

@@ -14,6 +14,8 @@
 
 #include "access.h"
 #include "sockname.h"
+#include "tls.h"
+#include "tlsconf.h"
 
 static const char *family_name(int family)
 {
@@ -32,7 +34,7 @@ static json_t *addr_or_null(const char *text)
 
 static json_t *options_json(struct sock *s)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *tls;
 	char buf[32];
 
 	for (int i = 0; i < OPT_COUNT; i++) {
@@ -45,6 +47,9 @@ static json_t *options_json(struct sock *s)
 			json_object_set_new(o, opt_info(i)->name, json_string(buf));
 		}
 	}
+	tls = tls_conf_json(s->tlsconf);
+	json_object_update(o, tls);
+	json_decref(tls);
 	return o;
 }
 
@@ -133,6 +138,8 @@ json_t *sock_status_json(struct sock *s)
 		json_object_set_new(o, "unclaimed", unclaimed_json(s));
 	if (s->kind == KIND_MPTCP)
 		json_object_set_new(o, "mptcp", mptcp_json(s));
+	if (s->kind == KIND_TLS || s->tls)
+		json_object_set_new(o, "tls", s->tls ? tls_json(s->tls) : json_null());
 	json_object_set_new(o, "shutdown", json_pack("{s:b,s:b}", "rd", s->shut_rd, "wr", s->shut_wr));
 	json_object_set_new(o, "options", options_json(s));
 	json_object_set_new(o, "counters", counters_json(s));

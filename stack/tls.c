@@ -1,0 +1,634 @@
+/*
+ * OpenSSL 3, as Debian 12 ships it (docs/design.md says why this library).
+ * Every call here is non-blocking on a non-blocking descriptor; the loop
+ * calls again when tls_want() is ready.
+ */
+#include "config.h"
+
+#include "tls.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#if HAVE_TLS
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+struct tls_ctx {
+	SSL_CTX *ctx;
+	int refs;			/* the loop thread's, once built */
+	bool no_sni;
+	char sni[TLS_VALUE_MAX + 1];	/* "" unless set: the host connected to */
+	char hostname[TLS_VALUE_MAX + 1];
+	unsigned char alpn[TLS_VALUE_MAX + 2];	/* wire format: length, name, ... */
+	size_t alpn_len;
+};
+
+struct tls {
+	SSL *ssl;
+	struct tls_ctx *x;
+	bool server, established, sent_close, done;	/* done: no more reads */
+	const char *end;		/* how the peer's side ended, for status */
+	uint32_t want;
+	char why[TLS_WHY_MAX];
+};
+
+bool tls_available(void)
+{
+	return true;
+}
+
+/* --- contexts --- */
+
+/* The system's CA store, loaded once and shared by every client context
+ * that names no CA of its own (loading it takes milliseconds). */
+static pthread_once_t system_once = PTHREAD_ONCE_INIT;
+static X509_STORE *system_store;
+
+static void load_system_store(void)
+{
+	system_store = X509_STORE_new();
+	if (system_store && X509_STORE_set_default_paths(system_store) != 1) {
+		X509_STORE_free(system_store);
+		system_store = NULL;
+	}
+}
+
+/* The reason OpenSSL gave for the last failure, and the queue cleared. */
+static const char *ssl_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	ERR_clear_error();
+	return r ? r : "unknown error";
+}
+
+/* Opens PATH as the thread's caller, so a refusal says which errno. */
+static int probe(const char *what, const char *path, char *why, size_t whysize)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int err = errno;
+		snprintf(why, whysize, "%s %s: %s", what, path, strerror(err));
+		return -err;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Every readable file of folder PATH that holds certificates is trusted. */
+static int load_capath(X509_STORE *st, const char *path, char *why, size_t whysize)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char file[PATH_MAX];
+	int loaded = 0;
+
+	if (d == NULL) {
+		int err = errno;
+		snprintf(why, whysize, "capath %s: %s", path, strerror(err));
+		return -err;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat sb;
+		if (e->d_name[0] == '.' ||
+		    snprintf(file, sizeof(file), "%s/%s", path, e->d_name) >= (int)sizeof(file) ||
+		    stat(file, &sb) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		loaded += X509_STORE_load_file(st, file) == 1;
+	}
+	closedir(d);
+	ERR_clear_error();
+	if (loaded == 0) {
+		snprintf(why, whysize, "capath %s: no certificate found", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Whom the context trusts: the caller's CA file or folder, or the system's. */
+static int load_trust(SSL_CTX *ctx, const struct tls_conf *c, char *why, size_t whysize)
+{
+	const char *file = tls_conf_get(c, TLS_CAFILE), *dir = tls_conf_get(c, TLS_CAPATH);
+	int err;
+
+	if (file == NULL && dir == NULL) {
+		pthread_once(&system_once, load_system_store);
+		if (system_store == NULL) {
+			snprintf(why, whysize, "the system's CA store could not be loaded");
+			return -EIO;
+		}
+		SSL_CTX_set1_cert_store(ctx, system_store);
+		return 0;
+	}
+	if (file && ((err = probe("cafile", file, why, whysize)) != 0))
+		return err;
+	if (file && SSL_CTX_load_verify_file(ctx, file) != 1) {
+		snprintf(why, whysize, "cafile %s: %s", file, ssl_reason());
+		return -EINVAL;
+	}
+	return dir ? load_capath(SSL_CTX_get_cert_store(ctx), dir, why, whysize) : 0;
+}
+
+static int load_identity(SSL_CTX *ctx, const struct tls_conf *c, bool server, char *why,
+			 size_t whysize)
+{
+	const char *cert = tls_conf_get(c, TLS_CERT), *key = tls_conf_get(c, TLS_KEY);
+	int err;
+
+	if (!cert != !key || (server && !cert)) {
+		snprintf(why, whysize, server ? "a server needs both set cert PATH and set key PATH"
+					      : "set both cert and key, or neither");
+		return -EINVAL;
+	}
+	if (!cert)
+		return 0;
+	if ((err = probe("cert", cert, why, whysize)) || (err = probe("key", key, why, whysize)))
+		return err;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		snprintf(why, whysize, "cert %s: %s", cert, ssl_reason());
+		return -EINVAL;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		snprintf(why, whysize, "key %s: %s", key, ssl_reason());
+		return -EINVAL;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		snprintf(why, whysize, "the key does not match the certificate");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A server with clientca asks every client for a certificate it signed. */
+static int load_clientca(SSL_CTX *ctx, const char *path, char *why, size_t whysize)
+{
+	STACK_OF(X509_NAME) *names;
+	int err;
+
+	if ((err = probe("clientca", path, why, whysize)) != 0)
+		return err;
+	if (SSL_CTX_load_verify_file(ctx, path) != 1 ||
+	    (names = SSL_load_client_CA_file(path)) == NULL) {
+		snprintf(why, whysize, "clientca %s: %s", path, ssl_reason());
+		return -EINVAL;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	return 0;
+}
+
+/* A server picks its first protocol that the client also offers. */
+static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+		       const unsigned char *in, unsigned inlen, void *arg)
+{
+	struct tls_ctx *x = arg;
+	unsigned char *o;
+
+	if (SSL_select_next_proto(&o, outlen, x->alpn, (unsigned)x->alpn_len, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	*out = o;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* "h2,http/1.1" in the wire format: each name after its length. */
+static void alpn_wire(struct tls_ctx *x, const char *list)
+{
+	const char *p = list;
+
+	x->alpn_len = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		x->alpn[x->alpn_len++] = (unsigned char)n;
+		memcpy(x->alpn + x->alpn_len, p, n);
+		x->alpn_len += n;
+		p += n + (p[n] == ',');
+	}
+}
+
+static int ctx_settings(struct tls_ctx *x, const struct tls_conf *c, bool server, char *why,
+			size_t whysize)
+{
+	SSL_CTX *ctx = x->ctx;
+	const char *v;
+	int err;
+
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	v = tls_conf_get(c, TLS_MINVERSION);
+	SSL_CTX_set_min_proto_version(ctx, v && !strcmp(v, "1.3") ? TLS1_3_VERSION : TLS1_2_VERSION);
+	if ((v = tls_conf_get(c, TLS_CIPHERS)) && SSL_CTX_set_cipher_list(ctx, v) != 1) {
+		ERR_clear_error();
+		snprintf(why, whysize, "ciphers %s: no usable cipher in the list", v);
+		return -EINVAL;
+	}
+	if ((err = load_identity(ctx, c, server, why, whysize)) != 0)
+		return err;
+	if ((v = tls_conf_get(c, TLS_ALPN)) != NULL) {
+		alpn_wire(x, v);
+		if (server)
+			SSL_CTX_set_alpn_select_cb(ctx, select_alpn, x);
+		else if (SSL_CTX_set_alpn_protos(ctx, x->alpn, (unsigned)x->alpn_len) != 0)
+			return -ENOMEM;
+	}
+	if (server) {
+		v = tls_conf_get(c, TLS_CLIENTCA);
+		return v ? load_clientca(ctx, v, why, whysize) : 0;
+	}
+	v = tls_conf_get(c, TLS_VERIFY);
+	SSL_CTX_set_verify(ctx, v && v[0] == '0' ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	if ((v = tls_conf_get(c, TLS_SNI)) != NULL) {
+		x->no_sni = strcmp(v, "none") == 0;
+		snprintf(x->sni, sizeof(x->sni), "%s", x->no_sni ? "" : v);
+	}
+	if ((v = tls_conf_get(c, TLS_HOSTNAME)) != NULL)
+		snprintf(x->hostname, sizeof(x->hostname), "%s", v);
+	return load_trust(ctx, c, why, whysize);
+}
+
+int tls_ctx_build(const struct tls_conf *c, bool server, struct tls_ctx **out, char *why,
+		  size_t whysize)
+{
+	struct tls_ctx *x = calloc(1, sizeof(*x));
+	int err;
+
+	if (x == NULL || (x->ctx = SSL_CTX_new(TLS_method())) == NULL) {
+		free(x);
+		snprintf(why, whysize, "out of memory");
+		return -ENOMEM;
+	}
+	x->refs = 1;
+	if ((err = ctx_settings(x, c, server, why, whysize)) != 0) {
+		tls_ctx_unref(x);
+		return err;
+	}
+	*out = x;
+	return 0;
+}
+
+void tls_ctx_ref(struct tls_ctx *x)
+{
+	x->refs++;
+}
+
+void tls_ctx_unref(struct tls_ctx *x)
+{
+	if (x == NULL || --x->refs > 0)
+		return;
+	SSL_CTX_free(x->ctx);
+	free(x);
+}
+
+/* --- connections --- */
+
+static bool is_ip(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* A client names the server (SNI) and says which name it must prove. */
+static int client_names(struct tls *t, const char *host)
+{
+	struct tls_ctx *x = t->x;
+	const char *sni = x->sni[0] ? x->sni : host && !is_ip(host) ? host : NULL;
+	const char *check = x->hostname[0] ? x->hostname : host;
+
+	if (sni && !x->no_sni && SSL_set_tlsext_host_name(t->ssl, sni) != 1)
+		return -EINVAL;
+	if (check == NULL)
+		return 0;
+	if (is_ip(check))
+		return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), check) == 1 ? 0 : -EINVAL;
+	return SSL_set1_host(t->ssl, check) == 1 ? 0 : -EINVAL;
+}
+
+struct tls *tls_new(struct tls_ctx *x, int fd, bool server, const char *host, char *why,
+		    size_t whysize)
+{
+	struct tls *t = calloc(1, sizeof(*t));
+
+	if (t == NULL || (t->ssl = SSL_new(x->ctx)) == NULL || SSL_set_fd(t->ssl, fd) != 1) {
+		snprintf(why, whysize, "%s", ssl_reason());
+		if (t)
+			SSL_free(t->ssl);
+		free(t);
+		return NULL;
+	}
+	t->x = x;
+	tls_ctx_ref(x);
+	t->server = server;
+	t->want = EPOLLOUT;	/* the first step may go as soon as we can write */
+	if (server)
+		SSL_set_accept_state(t->ssl);
+	else {
+		SSL_set_connect_state(t->ssl);
+		if (client_names(t, host) != 0) {
+			snprintf(why, whysize, "bad host name for TLS: %s", host ? host : "");
+			tls_free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+void tls_free(struct tls *t)
+{
+	if (t == NULL)
+		return;
+	if (t->established && !t->sent_close && !t->done)
+		(void)SSL_shutdown(t->ssl);
+	ERR_clear_error();
+	SSL_free(t->ssl);
+	tls_ctx_unref(t->x);
+	free(t);
+}
+
+/* Alerts and failures that are about a certificate, ours or theirs. */
+static bool about_certificate(int reason)
+{
+	switch (reason) {
+	case SSL_R_CERTIFICATE_VERIFY_FAILED:
+	case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+		return true;
+	}
+	return false;
+}
+
+/* What a failed call R on T means (WHAT: "handshake", "read", "write"). */
+static int failure(struct tls *t, int r, const char *what)
+{
+	int e = SSL_get_error(t->ssl, r), sys = errno;
+	unsigned long code = ERR_peek_last_error();
+	int reason = ERR_GET_REASON(code);
+	long vr = SSL_get_verify_result(t->ssl);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		t->want = EPOLLIN;
+		return -EAGAIN;
+	case SSL_ERROR_WANT_WRITE:
+		t->want = EPOLLOUT;
+		return -EAGAIN;
+	case SSL_ERROR_ZERO_RETURN:
+		t->done = true;
+		t->end = "close_notify";
+		return 0;
+	}
+	t->done = true;
+	if (e == SSL_ERROR_SSL && reason == SSL_R_CERTIFICATE_VERIFY_FAILED && vr != X509_V_OK) {
+		snprintf(t->why, sizeof(t->why), "certificate verify failed: %s",
+			 X509_verify_cert_error_string(vr));
+		ERR_clear_error();
+		return -EKEYREJECTED;
+	}
+	if ((e == SSL_ERROR_SSL && reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) ||
+	    (e == SSL_ERROR_SYSCALL && code == 0 && sys == 0)) {
+		t->end = "truncated";
+		snprintf(t->why, sizeof(t->why), t->established
+			 ? "the peer closed without close_notify: the data may be truncated"
+			 : "the peer closed the connection during the handshake");
+		ERR_clear_error();
+		return -ECONNRESET;
+	}
+	if (e == SSL_ERROR_SYSCALL && code == 0) {
+		snprintf(t->why, sizeof(t->why), "%s", strerror(sys));
+		return sys ? -sys : -EIO;
+	}
+	snprintf(t->why, sizeof(t->why), "%s failed: %s", what, ssl_reason());
+	return about_certificate(reason) ? -EKEYREJECTED : -EPROTO;
+}
+
+int tls_handshake(struct tls *t)
+{
+	int r;
+
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_do_handshake(t->ssl)) == 1) {
+		t->established = true;
+		return 0;
+	}
+	r = failure(t, r, "handshake");
+	return r == 0 ? -ECONNRESET : r;
+}
+
+bool tls_established(const struct tls *t)
+{
+	return t && t->established;
+}
+
+ssize_t tls_read(struct tls *t, void *buf, size_t len)
+{
+	int r;
+
+	if (t->done)
+		return 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_read(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len)) > 0)
+		return r;
+	return failure(t, r, "read");
+}
+
+ssize_t tls_write(struct tls *t, const void *buf, size_t len)
+{
+	int r;
+
+	if (t->sent_close || (t->done && !t->end))
+		return -EPIPE;
+	if (len == 0)
+		return 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_write(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len)) > 0)
+		return r;
+	r = failure(t, r, "write");
+	return r == 0 ? -EPIPE : r;
+}
+
+int tls_close_notify(struct tls *t)
+{
+	if (!t->established || t->sent_close)
+		return 0;
+	ERR_clear_error();
+	t->sent_close = true;
+	if (SSL_shutdown(t->ssl) < 0) {
+		snprintf(t->why, sizeof(t->why), "close_notify: %s", ssl_reason());
+		return -EPIPE;
+	}
+	return 0;
+}
+
+uint32_t tls_want(const struct tls *t)
+{
+	return t->want;
+}
+
+bool tls_pending(const struct tls *t)
+{
+	return !t->done && SSL_pending(t->ssl) > 0;
+}
+
+const char *tls_why(const struct tls *t)
+{
+	return t->why;
+}
+
+/* --- status --- */
+
+static json_t *name_json(const X509_NAME *n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long len;
+	json_t *j;
+
+	if (b == NULL)
+		return json_null();
+	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
+	len = BIO_get_mem_data(b, &p);
+	j = json_stringn(p, (size_t)len);
+	BIO_free(b);
+	return j ? j : json_null();
+}
+
+static json_t *time_json(const ASN1_TIME *a)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (ASN1_TIME_to_tm(a, &tm) != 1)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *sans_json(X509 *c)
+{
+	GENERAL_NAMES *gs = X509_get_ext_d2i(c, NID_subject_alt_name, NULL, NULL);
+	json_t *a = json_array();
+	char ip[INET6_ADDRSTRLEN];
+
+	for (int i = 0; gs && i < sk_GENERAL_NAME_num(gs); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gs, i);
+		const ASN1_OCTET_STRING *o = g->d.ip;
+		if (g->type == GEN_DNS)
+			json_array_append_new(a, json_pack("s+", "DNS:",
+				(const char *)ASN1_STRING_get0_data(g->d.dNSName)));
+		else if (g->type == GEN_IPADD && (o->length == 4 || o->length == 16) &&
+			 inet_ntop(o->length == 4 ? AF_INET : AF_INET6, o->data, ip, sizeof(ip)))
+			json_array_append_new(a, json_pack("s+", "IP:", ip));
+	}
+	GENERAL_NAMES_free(gs);
+	return a;
+}
+
+static json_t *cert_json(X509 *c)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	char hex[EVP_MAX_MD_SIZE * 3 + 1] = "";
+
+	if (c == NULL)
+		return json_null();
+	if (X509_digest(c, EVP_sha256(), md, &n) == 1)
+		for (unsigned i = 0; i < n; i++)
+			snprintf(hex + 3 * i, 4, i + 1 < n ? "%02X:" : "%02X", md[i]);
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s}", "subject", name_json(X509_get_subject_name(c)),
+			 "issuer", name_json(X509_get_issuer_name(c)), "san", sans_json(c),
+			 "not_before", time_json(X509_get0_notBefore(c)),
+			 "not_after", time_json(X509_get0_notAfter(c)), "sha256", hex);
+}
+
+static json_t *verify_json(const struct tls *t)
+{
+	long vr = SSL_get_verify_result(t->ssl);
+	bool asked = SSL_get_verify_mode(t->ssl) != SSL_VERIFY_NONE;
+
+	if (!asked)
+		return json_pack("{s:b,s:n}", "checked", 0, "error");
+	return json_pack("{s:b,s:b,s:o}", "checked", 1, "ok", vr == X509_V_OK, "error",
+			 vr == X509_V_OK ? json_null() : json_string(X509_verify_cert_error_string(vr)));
+}
+
+json_t *tls_json(const struct tls *t)
+{
+	const unsigned char *alpn = NULL;
+	unsigned alen = 0;
+	const char *sni = SSL_get_servername(t->ssl, TLSEXT_NAMETYPE_host_name);
+	X509 *peer = t->established ? SSL_get1_peer_certificate(t->ssl) : NULL;
+	json_t *o;
+
+	SSL_get0_alpn_selected(t->ssl, &alpn, &alen);
+	o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		      "role", t->server ? "server" : "client",
+		      "state", !t->established ? (t->done ? "failed" : "handshaking")
+			       : t->done ? "closed" : "established",
+		      "version", t->established ? json_string(SSL_get_version(t->ssl)) : json_null(),
+		      "cipher", t->established ? json_string(SSL_get_cipher_name(t->ssl)) : json_null(),
+		      "alpn", alen ? json_stringn((const char *)alpn, alen) : json_null(),
+		      "sni", sni ? json_string(sni) : json_null(),
+		      "verify", verify_json(t),
+		      "peer_certificate", cert_json(peer),
+		      "end", t->end ? json_string(t->end) : json_null());
+	X509_free(peer);
+	return o;
+}
+
+#else /* !HAVE_TLS */
+
+bool tls_available(void)
+{
+	return false;
+}
+
+int tls_ctx_build(const struct tls_conf *c, bool server, struct tls_ctx **out, char *why,
+		  size_t whysize)
+{
+	snprintf(why, whysize, "sockfs was built without TLS");
+	return -ENOPROTOOPT;
+}
+
+void tls_ctx_ref(struct tls_ctx *x) {}
+void tls_ctx_unref(struct tls_ctx *x) {}
+struct tls *tls_new(struct tls_ctx *x, int fd, bool server, const char *host, char *why,
+		    size_t whysize)
+{
+	return NULL;
+}
+void tls_free(struct tls *t) {}
+int tls_handshake(struct tls *t) { return -ENOPROTOOPT; }
+bool tls_established(const struct tls *t) { return false; }
+ssize_t tls_read(struct tls *t, void *buf, size_t len) { return -ENOPROTOOPT; }
+ssize_t tls_write(struct tls *t, const void *buf, size_t len) { return -ENOPROTOOPT; }
+int tls_close_notify(struct tls *t) { return 0; }
+uint32_t tls_want(const struct tls *t) { return 0; }
+bool tls_pending(const struct tls *t) { return false; }
+const char *tls_why(const struct tls *t) { return ""; }
+json_t *tls_json(const struct tls *t) { return json_null(); }
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * A socket's TLS settings, as `set NAME VALUE` gives them before connect,
+ * listen or starttls: text kept as written, checked here for form only.
+ * Paths are opened later, as the caller, when the context is built.
+ */
+#ifndef SOCKFS_TLSCONF_H
+#define SOCKFS_TLSCONF_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+enum tls_opt {
+	TLS_VERIFY,		/* 0|1: check the peer's certificate (client: on) */
+	TLS_CAFILE,		/* PEM file of trusted CAs, instead of the system's */
+	TLS_CAPATH,		/* folder of trusted CA files, instead of the system's */
+	TLS_SNI,		/* the server name sent, or none */
+	TLS_HOSTNAME,		/* the name the certificate must carry */
+	TLS_ALPN,		/* protocols offered or accepted: h2,http/1.1 */
+	TLS_CERT,		/* our certificate chain (PEM) */
+	TLS_KEY,		/* its private key (PEM) */
+	TLS_MINVERSION,		/* 1.2|1.3 */
+	TLS_CIPHERS,		/* OpenSSL's cipher list for TLS 1.2 */
+	TLS_CLIENTCA,		/* server: ask for client certificates, checked against it */
+	TLS_OPT_COUNT
+};
+
+/* The longest value a TLS option takes. */
+#define TLS_VALUE_MAX 255
+
+struct tls_conf {
+	char *val[TLS_OPT_COUNT];	/* NULL: not set */
+	char *host;			/* the name connect was given, if any */
+};
+
+/* Returns the option called NAME, or -1. */
+int tls_opt_by_name(const char *name);
+const char *tls_opt_name(enum tls_opt id);
+/* Checks VALUE's form for option ID: 0, or -EINVAL with a reason. */
+int tls_opt_check(enum tls_opt id, const char *value, const char **why);
+/* Sets option ID in *C (allocated on first use): 0 or -ENOMEM. */
+int tls_conf_set(struct tls_conf **c, enum tls_opt id, const char *value);
+/* Keeps HOST, the name a connect was given: 0 or -ENOMEM. */
+int tls_conf_set_host(struct tls_conf **c, const char *host);
+/* A copy of C (NULL stays NULL); -ENOMEM as NULL with *ERR set. */
+struct tls_conf *tls_conf_dup(const struct tls_conf *c, int *err);
+void tls_conf_free(struct tls_conf *c);
+/* Option ID's value, or NULL when C is NULL or the option unset. */
+const char *tls_conf_get(const struct tls_conf *c, enum tls_opt id);
+/* The options set, as a JSON object of strings. */
+json_t *tls_conf_json(const struct tls_conf *c);
+
+#endif

@@ -1,0 +1,275 @@
+#include "config.h"
+
+#include "tlsup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "tls.h"
+#include "tlsconf.h"
+
+/* A server handshake that nobody times is given this long, in ms. */
+#define SERVER_HANDSHAKE_MS 30000
+
+/* What S is waiting for: a context from a worker, or its handshake. */
+struct tlsup {
+	tlsup_fn done;
+	void *arg;
+	struct build_job *job;		/* the context, being built */
+	struct timer timer;		/* a server's handshake */
+	struct sock *s;
+	uint64_t listener;		/* a server child's listener, by id */
+	bool server;
+};
+
+struct build_job {
+	struct job j;
+	struct tls_conf *conf;		/* a copy: the socket's may change meanwhile */
+	bool server;
+	struct tls_ctx *built;
+	int err;
+	char why[TLS_WHY_MAX];
+	struct sock *s;
+};
+
+bool tlsup_busy(const struct sock *s)
+{
+	return s->up != NULL;
+}
+
+/* Ends S's wait: the callback runs last, since it may close S. */
+static void finish(struct sock *s, int err, const char *why)
+{
+	struct tlsup *up = s->up;
+	struct sock *l;
+	tlsup_fn done = up->done;
+	void *arg = up->arg;
+
+	timer_cancel(&s->st->loop, &up->timer);
+	if (up->listener && (l = sock_by_id(s->st, up->listener)) != NULL && l->handshaking > 0) {
+		l->handshaking--;
+		sock_update_interest(l);
+	}
+	s->up = NULL;
+	free(up);
+	if (done)
+		done(s, arg, err, why);
+}
+
+static struct tlsup *new_up(struct sock *s, tlsup_fn done, void *arg)
+{
+	struct tlsup *up = calloc(1, sizeof(*up));
+
+	if (up == NULL)
+		return NULL;
+	up->done = done;
+	up->arg = arg;
+	up->s = s;
+	timer_init(&up->timer, NULL);
+	s->up = up;
+	return up;
+}
+
+static void build_run(struct job *j)
+{
+	struct build_job *b = (struct build_job *)j;
+
+	if (j->as_err) {
+		b->err = j->as_err;
+		snprintf(b->why, sizeof(b->why), "%s", strerror(-j->as_err));
+		return;
+	}
+	b->err = tls_ctx_build(b->conf, b->server, &b->built, b->why, sizeof(b->why));
+}
+
+static void build_free(struct job *j)
+{
+	struct build_job *b = (struct build_job *)j;
+
+	tls_ctx_unref(b->built);
+	tls_conf_free(b->conf);
+	free(b);
+}
+
+static void build_done(struct job *j)
+{
+	struct build_job *b = (struct build_job *)j;
+	struct sock *s = b->s;
+
+	s->up->job = NULL;
+	if (b->err == 0) {
+		tls_ctx_unref(s->tlsctx);
+		s->tlsctx = b->built;
+		b->built = NULL;
+	}
+	finish(s, b->err, b->err ? b->why : NULL);
+	build_free(j);
+}
+
+int tlsup_build(struct sock *s, const struct caller *who, bool server, tlsup_fn done, void *arg)
+{
+	struct build_job *b = calloc(1, sizeof(*b));
+	int err = 0;
+
+	if (b == NULL)
+		return -ENOMEM;
+	b->conf = tls_conf_dup(s->tlsconf, &err);
+	if (err || new_up(s, done, arg) == NULL) {
+		build_free(&b->j);
+		return -ENOMEM;
+	}
+	b->j = (struct job){ .who = *who, .run = build_run, .done = build_done,
+			     .discard = build_free };
+	b->server = server;
+	b->s = s;
+	if ((err = workers_submit(&s->st->workers, &b->j)) != 0) {
+		build_free(&b->j);
+		free(s->up);
+		s->up = NULL;
+		return err;
+	}
+	s->up->job = b;
+	return 0;
+}
+
+static void handshake_timeout(struct timer *t)
+{
+	struct tlsup *up = container_of(t, struct tlsup, timer);
+
+	finish(up->s, -ETIMEDOUT, "the handshake timed out");
+}
+
+int tlsup_handshake(struct sock *s, struct tls_ctx *x, bool server, const char *host,
+		    tlsup_fn done, void *arg, const char **why)
+{
+	static char reason[TLS_WHY_MAX];
+	struct tlsup *up;
+	long long ms;
+
+	tls_free(s->tls);
+	if ((s->tls = tls_new(x, s->fd, server, host, reason, sizeof(reason))) == NULL) {
+		*why = reason;
+		return -EINVAL;
+	}
+	if ((up = new_up(s, done, arg)) == NULL)
+		return -ENOMEM;
+	up->server = server;
+	timer_init(&up->timer, handshake_timeout);
+	if (server && s->listener) {
+		up->listener = s->listener->id;
+		s->listener->handshaking++;
+		ms = sock_opt(s, OPT_TIMEOUT);
+		timer_arm(&s->st->loop, &up->timer, ms > 0 ? (uint64_t)ms : SERVER_HANDSHAKE_MS);
+	}
+	/* The first step waits for the loop (the descriptor is writable at
+	 * once), so DONE never runs before this returns. */
+	sock_update_interest(s);
+	return 1;
+}
+
+/* A connection whose handshake did not finish is of no use: undone, so
+ * the socket may connect again. */
+static void undo(struct sock *s)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	tls_free(s->tls);
+	s->tls = NULL;
+	if (s->fd >= 0)
+		(void)connect(s->fd, &sa, sizeof(sa));
+}
+
+void tlsup_step(struct sock *s)
+{
+	char why[TLS_WHY_MAX];
+	int r;
+
+	if (s->up == NULL || s->up->job)
+		return;
+	if ((r = tls_handshake(s->tls)) == -EAGAIN) {
+		sock_update_interest(s);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s", tls_why(s->tls));
+	/* A client's failed handshake undoes its connection (a server's
+	 * connection is closed by whoever accepted it). */
+	if (r && !s->up->server)
+		undo(s);
+	finish(s, r, r ? why : NULL);
+}
+
+int tlsup_set_host(struct sock *s, const char *host)
+{
+	const struct kind_info *ki = kind_info(s->kind);
+
+	if (!ki->inet || ki->socktype != SOCK_STREAM)
+		return 0;
+	return tls_conf_set_host(&s->tlsconf, host);
+}
+
+void tlsup_host(struct sock *s, char *buf, size_t size)
+{
+	if (s->tlsconf && s->tlsconf->host)
+		snprintf(buf, size, "%s", s->tlsconf->host);
+	else
+		addr_format_host((const struct sockaddr *)&s->connected_to.ss, s->connected_to.len,
+				 buf, size);
+}
+
+int tlsup_check_unread(struct sock *s, bool server, const char **why)
+{
+	unsigned char first;
+	int n = 0;
+
+	if (ioctl(s->fd, FIONREAD, &n) < 0 || n == 0)
+		return 0;
+	if (!server) {
+		*why = "the peer sent bytes after its reply that were not read; they would be "
+		       "taken for TLS, so the upgrade is refused (see STARTTLS in sockfs(1))";
+		return -EPROTO;
+	}
+	/* 22 is a TLS handshake record: the client's hello, already here. */
+	if (recv(s->fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) == 1 && first != 22) {
+		*why = "the client sent plain text after its STARTTLS command, before its TLS "
+		       "hello; the upgrade is refused (see STARTTLS in sockfs(1))";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+void tlsup_abandon(struct sock *s)
+{
+	struct tlsup *up = s->up;
+
+	if (up == NULL)
+		return;
+	up->done = NULL;
+	if (up->job)
+		return;		/* the context still lands in s->tlsctx */
+	finish(s, 0, NULL);
+	undo(s);
+	s->state = s->bound ? SS_BOUND : SS_OPEN;
+	sock_update_interest(s);
+}
+
+void tlsup_close(struct sock *s)
+{
+	if (s->up) {
+		if (s->up->job)
+			s->up->job->j.cancelled = true;
+		s->up->done = NULL;
+		s->up->job = NULL;
+		finish(s, 0, NULL);
+	}
+	tls_free(s->tls);
+	tls_ctx_unref(s->tlsctx);
+	tls_conf_free(s->tlsconf);
+	s->tls = NULL;
+	s->tlsctx = NULL;
+	s->tlsconf = NULL;
+}

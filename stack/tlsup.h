@@ -1,0 +1,50 @@
+/*
+ * Bringing TLS up on a socket: its context built from its settings on a
+ * worker, as the caller (the context opens the caller's certificate and
+ * CA files), then the handshake, stepped by the loop as the descriptor
+ * becomes ready.  Whoever started either is called back on the loop.
+ */
+#ifndef SOCKFS_TLSUP_H
+#define SOCKFS_TLSUP_H
+
+#include <stdbool.h>
+
+#include "sock.h"
+
+/* ERR is 0 or a negative errno, WHY its reason (NULL for plain strerror). */
+typedef void (*tlsup_fn)(struct sock *s, void *arg, int err, const char *why);
+
+/* Builds s->tlsctx from s->tlsconf as WHO.  Returns 0 and calls DONE
+ * later, or a negative errno at once. */
+int tlsup_build(struct sock *s, const struct caller *who, bool server, tlsup_fn done, void *arg);
+
+/*
+ * Starts the handshake on connected S, with context X.  HOST is the name
+ * or address a client connected to.  A server's handshake is timed by S's
+ * `set timeout`, 30 s when unset.  Returns 1 (DONE will be called), or a
+ * negative errno with the reason in *WHY.
+ */
+int tlsup_handshake(struct sock *s, struct tls_ctx *x, bool server, const char *host,
+		    tlsup_fn done, void *arg, const char **why);
+bool tlsup_busy(const struct sock *s);
+/* The name a connect of S was given (tls, tcp, mptcp), kept for a later
+ * handshake: 0 or -ENOMEM. */
+int tlsup_set_host(struct sock *s, const char *host);
+/* Whom S's client handshake names: that name, else the peer's address. */
+void tlsup_host(struct sock *s, char *buf, size_t size);
+/*
+ * starttls's guard against injected plain text: bytes the peer sent
+ * before the upgrade that nobody read would be taken for the handshake.
+ * A client refuses any; a server refuses any that does not start a TLS
+ * record.  Returns 0, or -EPROTO with the reason in *WHY.
+ */
+int tlsup_check_unread(struct sock *s, bool server, const char **why);
+/* S's descriptor is ready while it is busy: the handshake goes on. */
+void tlsup_step(struct sock *s);
+/* Whoever waited is gone: DONE will not be called, and a handshake not
+ * finished is given up (the connection is undone). */
+void tlsup_abandon(struct sock *s);
+/* S closes: its TLS state, context and settings go with it. */
+void tlsup_close(struct sock *s);
+
+#endif
