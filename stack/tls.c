@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,11 +164,12 @@ static int load_identity(SSL_CTX *ctx, const struct tls_conf *c, bool server, ch
 		snprintf(why, whysize, "cert %s: %s", cert, ssl_reason());
 		return -EINVAL;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 &&
+	    ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
 		snprintf(why, whysize, "key %s: %s", key, ssl_reason());
 		return -EINVAL;
 	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
+	if (ERR_peek_last_error() || SSL_CTX_check_private_key(ctx) != 1) {
 		ERR_clear_error();
 		snprintf(why, whysize, "the key does not match the certificate");
 		return -EINVAL;
@@ -348,12 +350,26 @@ struct tls *tls_new(struct tls_ctx *x, int fd, bool server, const char *host, ch
 	return t;
 }
 
+/* Records the peer sent that nobody will read (TLS 1.3's session tickets
+ * arrive unasked) would make the kernel answer our close with a reset,
+ * and a reset can destroy data of ours still in flight: they are read
+ * and dropped first, as far as they have come. */
+static void drain(int fd)
+{
+	char buf[4096];
+
+	for (int i = 0; i < 64 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
+		;
+}
+
 void tls_free(struct tls *t)
 {
 	if (t == NULL)
 		return;
 	if (t->established && !t->sent_close && !t->done)
 		(void)SSL_shutdown(t->ssl);
+	if (t->established)
+		drain(SSL_get_fd(t->ssl));
 	ERR_clear_error();
 	SSL_free(t->ssl);
 	tls_ctx_unref(t->x);

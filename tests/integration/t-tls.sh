@@ -1,0 +1,232 @@
+#!/bin/bash
+# tls/ as a client: against openssl s_server and python's ssl module,
+# bytes exact both ways, an HTTPS GET, each refusal of a certificate with
+# its errno and reason, SNI, ALPN, client certificates, close_notify
+# against truncation, and a peer that is not TLS or stops mid-handshake.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tlscerts.sh"
+make_certs "$WORK/certs"
+C=$WORK/certs
+start_sockfs
+
+# tlspeer NAME MODE [ARG]: a python TLS peer (tlspeer.py); its port is
+# $(ready_of NAME).
+tlspeer() {
+	py_peer "$1" "$2" "$C" ${3:+"$3"} < "$TOP_SRCDIR/tests/integration/tlspeer.py"
+}
+tlspeer echo echo
+tlspeer info info
+tlspeer cc clientcert
+tlspeer web https
+tlspeer rude garbage
+tlspeer stall stall
+ECHO=$(ready_of echo)
+
+# new_tls [set lines...]: a tls socket with the test CA trusted, and the
+# given settings; prints its folder.
+new_tls() {
+	local t
+	t="$MNT/tls/$(cat "$MNT/tls/clone")"
+	echo "set cafile $C/ca.pem" > "$t/ctl"
+	for line in "$@"; do echo "$line" > "$t/ctl"; done
+	echo "$t"
+}
+
+# --- bytes, both ways ---
+
+head -c $((64 << 20)) /dev/urandom > "$WORK/blob"
+sum=$(sha256sum < "$WORK/blob" | cut -d' ' -f1)
+t=$(new_tls)
+echo "connect localhost:$ECHO" > "$t/ctl"
+expect_eq "$(jq -r .tls.state "$t/status")" established "state after connect"
+expect_eq "$(jq -r .tls.verify.ok "$t/status")" true "verified"
+cat "$WORK/blob" > "$t/data"
+echo "shutdown wr" > "$t/ctl"
+expect_eq "$(cat "$t/data")" "$((64 << 20)) $sum" "the peer's digest of 64 MiB"
+expect_eq "$(jq -r .tls.end "$t/status")" close_notify "how the peer ended"
+ok "64 MiB to a python TLS server arrive byte-exact; shutdown wr is its close_notify"
+
+t=$(new_tls)
+echo "connect localhost:$ECHO" > "$t/ctl"
+echo "SEND $((64 << 20))" > "$t/data"
+cat "$t/data" > "$WORK/got" || fail "cat data failed at a clean end"
+cmp -s "$WORK/got" <(python3 -c '
+import sys
+block = bytes(range(256)) * 256
+for _ in range((64 << 20) // len(block)): sys.stdout.buffer.write(block)') ||
+	fail "the 64 MiB received differ from what was sent"
+ok "64 MiB from a python TLS server arrive byte-exact, and cat ends at close_notify"
+
+# openssl s_server prints what it receives: 64 MiB through it.  (Its
+# stdin must stay open: at its end, s_server stops.)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+openssl s_server -accept "127.0.0.1:$port" -cert "$C/server.pem" -key "$C/server.key" \
+	-quiet -naccept 1 < <(sleep 120) > "$WORK/s_server.out" 2> "$WORK/s_server.err" &
+sserver=$!
+t=$(new_tls)
+for _ in $(seq 100); do
+	echo "connect localhost:$port" > "$t/ctl" 2>/dev/null && break
+	sleep 0.1
+done
+expect_eq "$(jq -r .tls.state "$t/status")" established "s_server connect"
+cat "$WORK/blob" > "$t/data"
+echo close > "$t/ctl"
+wait "$sserver" || true
+expect_eq "$(sha256sum < "$WORK/s_server.out" | cut -d' ' -f1)" "$sum" "what s_server received"
+ok "64 MiB to openssl s_server arrive byte-exact"
+
+# --- HTTPS ---
+
+echo "hello from python" > "$C/page.txt"
+t=$(new_tls)
+echo "connect localhost:$(ready_of web)" > "$t/ctl"
+printf 'GET /page.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' > "$t/data"
+# python's server closes without close_notify: the read after the body
+# says so (ECONNRESET), which this test does not mind.
+cat "$t/data" > "$WORK/resp" 2>/dev/null || true
+head -n1 "$WORK/resp" | grep -q '^HTTP/1.[01] 200' || fail "status line: $(head -n1 "$WORK/resp")"
+expect_eq "$(tail -n1 "$WORK/resp")" "hello from python" "the page"
+ok "an HTTP/1.1 GET against python's HTTPS server"
+
+# --- refusals ---
+
+# refused NAME HOST REASON [set lines...]: the connect fails with
+# EKEYREJECTED and REASON in err, and the socket may connect again.
+refused() {
+	local what=$1 host=$2 reason=$3 t
+	shift 3
+	t=$(new_tls "$@")
+	expect_err "Key was rejected by service" bash -c "echo 'connect $host' > '$t/ctl'"
+	case $(cat "$t/err") in
+	*"certificate verify failed: $reason"*) ;;
+	*) fail "$what: err says [$(cat "$t/err")]" ;;
+	esac
+	expect_eq "$(jq -r .state "$t/status")" open "$what: state after the refusal"
+}
+# The same python server, with each bad certificate in turn.
+bad_server() {
+	local name=$1
+	mkdir -p "$WORK/$name"
+	cp "$C/$name.pem" "$WORK/$name/server.pem"
+	cp "$C/$name.key" "$WORK/$name/server.key"
+	rm -f "$WORK/$name.ready"
+	# (Its output must not hold the $(...) that called us open.)
+	python3 "$TOP_SRCDIR/tests/integration/tlspeer.py" "$WORK/$name.ready" echo "$WORK/$name" \
+		> /dev/null 2>&1 &
+	for _ in $(seq 100); do [ -s "$WORK/$name.ready" ] && break; sleep 0.05; done
+	ready_of "$name"
+}
+refused "wrong name" "localhost:$ECHO" "hostname mismatch" "set hostname example.org"
+refused "self-signed" "localhost:$(bad_server selfsigned)" "self-signed certificate"
+refused "expired" "localhost:$(bad_server expired)" "certificate has expired"
+refused "unknown CA" "localhost:$(bad_server other)" "unable to get local issuer certificate"
+t="$MNT/tls/$(cat "$MNT/tls/clone")"
+expect_err "Key was rejected by service" bash -c "echo 'connect localhost:$ECHO' > '$t/ctl'"
+ok "a wrong name, a self-signed, an expired and an unknown CA's certificate (and the system store) fail with EKEYREJECTED and the reason in err"
+
+t="$MNT/tls/$(cat "$MNT/tls/clone")"
+echo "set verify 0" > "$t/ctl"
+echo "connect localhost:$(ready_of selfsigned)" > "$t/ctl"
+expect_eq "$(jq -r .tls.verify.checked "$t/status")" false "verify 0: not checked"
+expect_eq "$(jq -r .tls.peer_certificate.subject "$t/status")" "CN=localhost" "subject"
+ok "verify 0 connects to the self-signed server, and status still shows its certificate"
+
+t=$(new_tls)
+echo "connect 127.0.0.1:$ECHO" > "$t/ctl"
+expect_eq "$(jq -r .tls.sni "$t/status")" null "no SNI for an address"
+expect_eq "$(jq -r '.tls.peer_certificate.san | join(",")' "$t/status")" "DNS:localhost,IP:127.0.0.1" "SANs"
+expect_eq "$(jq -r .tls.peer_certificate.issuer "$t/status")" "CN=sockfs test ca" "issuer"
+fp=$(openssl x509 -in "$C/server.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+expect_eq "$(jq -r .tls.peer_certificate.sha256 "$t/status")" "$fp" "fingerprint"
+expect_eq "$(jq -r .tls.peer_certificate.not_after "$t/status" | cut -c1-4)" \
+	"$(date -u -d '+30 days' +%Y)" "not_after's year"
+ok "an address is verified against the certificate's IP SAN; status has its SANs, issuer, dates and SHA-256"
+
+# --- SNI and ALPN ---
+
+t=$(new_tls "set alpn h2,http/1.1")
+echo "connect localhost:$(ready_of info)" > "$t/ctl"
+expect_eq "$(cat "$t/data")" "sni=localhost alpn=h2" "what the server saw"
+expect_eq "$(jq -r .tls.alpn "$t/status")" h2 "ALPN in status"
+t=$(new_tls "set sni mail.example.org" "set hostname localhost" "set alpn http/1.1")
+echo "connect 127.0.0.1:$(ready_of info)" > "$t/ctl"
+expect_eq "$(cat "$t/data")" "sni=mail.example.org alpn=http/1.1" "set sni"
+t=$(new_tls "set sni none")
+echo "connect localhost:$(ready_of info)" > "$t/ctl"
+expect_eq "$(cat "$t/data")" "sni=None alpn=None" "set sni none"
+ok "SNI (the host connected to, set sni NAME, set sni none) and ALPN reach the server"
+
+# --- client certificates ---
+
+t=$(new_tls "set cert $C/client.pem" "set key $C/client.key")
+echo "connect localhost:$(ready_of cc)" > "$t/ctl"
+expect_eq "$(cat "$t/data")" "client=sockfs-client" "the server saw our certificate"
+t=$(new_tls)
+echo "connect localhost:$(ready_of cc)" > "$t/ctl"
+# TLS 1.3: the server refuses after the client's handshake is done, so
+# the refusal is the first read's.
+expect_err "Key was rejected by service" cat "$t/data"
+case $(cat "$t/err") in
+*"certificate required"*) ;;
+*) fail "refused client: err says [$(cat "$t/err")]" ;;
+esac
+ok "a client certificate is accepted; without one the server's refusal is EKEYREJECTED"
+
+# --- ends ---
+
+t=$(new_tls)
+echo "connect localhost:$ECHO" > "$t/ctl"
+echo "CUT 100000" > "$t/data"
+expect_err "Connection reset by peer" bash -c "cat '$t/data' > /dev/null"
+case $(cat "$t/err") in
+*"without close_notify"*) ;;
+*) fail "truncation: err says [$(cat "$t/err")]" ;;
+esac
+expect_eq "$(jq -r .tls.end "$t/status")" truncated "status after a truncation"
+expect_eq "$(cat "$t/data" | wc -c)" 0 "a read after the truncation"
+ok "a TCP close without close_notify fails the read with ECONNRESET, says truncated in err and status; then end of file"
+
+# --- peers that are not TLS, or stop ---
+
+t=$(new_tls)
+expect_err "Protocol error" bash -c "echo 'connect localhost:$(ready_of rude)' > '$t/ctl'"
+grep -q "handshake failed" "$t/err" || fail "garbage: err says [$(cat "$t/err")]"
+t=$(new_tls "set timeout 0.5")
+expect_err "Connection timed out" bash -c "echo 'connect localhost:$(ready_of stall)' > '$t/ctl'"
+expect_eq "$(jq -r .state "$t/status")" open "after the timeout"
+t=$(new_tls)
+"${WITH_SIGINT[@]}" bash -c "echo 'connect localhost:$(ready_of stall)' > '$t/ctl'" &
+pid=$!
+# Python starts slowly: the signal must come once the handshake waits.
+for _ in $(seq 100); do [ "$(jq -r .tls.state "$t/status")" = handshaking ] && break; sleep 0.05; done
+expect_eq "$(jq -r .tls.state "$t/status")" handshaking "before Ctrl-C"
+kill -INT "$pid"
+wait "$pid" && fail "the interrupted connect succeeded"
+for _ in $(seq 50); do [ "$(jq -r .state "$t/status")" = open ] && break; sleep 0.1; done
+expect_eq "$(jq -r .state "$t/status")" open "after Ctrl-C"
+echo "connect localhost:$ECHO" > "$t/ctl"
+expect_eq "$(jq -r .tls.state "$t/status")" established "connecting again after Ctrl-C"
+ok "a peer that is not TLS fails with EPROTO; one that stops mid-handshake times out, or Ctrl-C ends it, and the socket can connect again"
+
+# --- bad settings ---
+
+t="$MNT/tls/$(cat "$MNT/tls/clone")"
+expect_err "Invalid argument" bash -c "echo 'set cafile relative.pem' > '$t/ctl'"
+expect_err "Invalid argument" bash -c "echo 'set minversion 1.1' > '$t/ctl'"
+expect_err "Invalid argument" bash -c "echo 'set alpn h2,,x' > '$t/ctl'"
+expect_err "Protocol not available" bash -c "echo 'set cafile /x' > '$MNT/udp/$(cat "$MNT/udp/clone")/ctl'"
+echo "set cafile $WORK/none.pem" > "$t/ctl"
+expect_err "No such file or directory" bash -c "echo 'connect localhost:$ECHO' > '$t/ctl'"
+grep -q "cafile $WORK/none.pem" "$t/err" || fail "err: $(cat "$t/err")"
+t=$(new_tls "set cert $C/client.pem" "set key $C/wrong.key")
+expect_err "Invalid argument" bash -c "echo 'connect localhost:$ECHO' > '$t/ctl'"
+grep -q "does not match" "$t/err" || fail "err: $(cat "$t/err")"
+t=$(new_tls "set ciphers NOSUCHCIPHER")
+expect_err "Invalid argument" bash -c "echo 'connect localhost:$ECHO' > '$t/ctl'"
+t=$(new_tls "set minversion 1.3")
+echo "connect localhost:$ECHO" > "$t/ctl"
+expect_eq "$(jq -r .tls.version "$t/status")" TLSv1.3 "minversion 1.3"
+expect_err "Device or resource busy" bash -c "echo 'set alpn h2' > '$t/ctl'"
+ok "bad settings fail with EINVAL, ENOPROTOOPT, ENOENT or EBUSY and a reason"
+
+finish

@@ -1,0 +1,41 @@
+# Sourced by the TLS tests: make_certs DIR makes, with the openssl command,
+# a test CA and what the tests present (EC P-256 keys, quick to make):
+#   ca.pem              the test CA (ca.key its key)
+#   server.pem/.key     CN=localhost, SANs localhost and 127.0.0.1, by the CA
+#   expired.pem/.key    the same names, expired yesterday
+#   selfsigned.pem/.key the same names, signed by itself
+#   other.pem/.key      the same names, by another CA (otherca.pem)
+#   client.pem/.key     CN=sockfs-client, by the CA
+#   wrong.key           a key that matches none of them
+make_certs() {
+	local d=$1
+	mkdir -p "$d"
+	(
+		cd "$d"
+		key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > san.ext
+		printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' > ca.ext
+		for ca in ca otherca; do
+			key "$ca.key"
+			openssl req -x509 -new -key "$ca.key" -out "$ca.pem" -days 30 \
+				-subj "/CN=sockfs test $ca" 2>/dev/null
+		done
+		# sign NAME CA CN DAYS [EXT]
+		sign() {
+			key "$1.key"
+			openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$3" 2>/dev/null
+			openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial \
+				-out "$1.pem" -days "$4" ${5:+-extfile "$5"} 2>/dev/null
+		}
+		sign server ca localhost 30 san.ext
+		sign expired ca localhost -1 san.ext
+		sign other otherca localhost 30 san.ext
+		sign client ca sockfs-client 30
+		key selfsigned.key
+		openssl req -x509 -new -key selfsigned.key -out selfsigned.pem -days 30 \
+			-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+		key wrong.key
+		chmod 644 ./*.pem ./*.key
+	)
+	[ -s "$d/client.pem" ] && [ -s "$d/selfsigned.pem" ] || fail "openssl could not make the test certificates"
+}
