@@ -55,12 +55,13 @@ static void notify_pollers(struct sock *s, uint32_t events)
 static void on_event(struct sock *s, uint32_t events)
 {
 	uint32_t serve = events;
+	struct stack *st = s->st;
 	uint64_t id = s->id;
 
 	/* A TLS handshake goes first; whoever it ends may close S. */
 	if (s->up) {
 		tlsup_step(s);
-		if ((s = sock_by_id(s->st, id)) == NULL || s->up)
+		if ((s = sock_by_id(st, id)) == NULL || s->up)
 			return;
 	}
 	if ((events & EPOLLOUT) && s->state == SS_CONNECTING && ctl_on_connect(s))
