@@ -1,4 +1,9 @@
-/* Running parsed ctl commands against a socket (9front's *ctlmsg helpers). */
+/*
+ * Running parsed ctl commands against a socket (9front's *ctlmsg helpers).
+ * It is longer than 600 lines because every wait a command may make (a
+ * name's lookup, a unix path on a worker, a full backlog's retry, a TLS
+ * context and handshake) resumes the one ctl_wait machine that runs them.
+ */
 #include "config.h"
 
 #include "ctlexec.h"

@@ -18,26 +18,14 @@
 #include <sys/types.h>
 
 #include "tlsconf.h"
+#include "tlsctx.h"
 
 #define TLS_WHY_MAX 200
 
-struct tls_ctx;
 struct tls;
 
 /* Whether this build has TLS. */
 bool tls_available(void);
-
-/*
- * Builds a client or server context from C.  It opens C's paths, so it
- * runs on a worker as the caller.  Returns 0 with *OUT, or a negative
- * errno with the reason in WHY: EACCES/ENOENT for a path, EINVAL for a
- * certificate, key or cipher list OpenSSL refuses (a key that does not
- * match its certificate among them).
- */
-int tls_ctx_build(const struct tls_conf *c, bool server, struct tls_ctx **out, char *why,
-		  size_t whysize);
-void tls_ctx_ref(struct tls_ctx *x);
-void tls_ctx_unref(struct tls_ctx *x);
 
 /* A connection on FD with context X.  HOST is the name or address the
  * client connected to: the default SNI name and name to verify. */

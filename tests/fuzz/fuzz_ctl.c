@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ctl.h"
 
@@ -21,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > CTL_MAX_LINES)
 		abort();
 	for (int i = 0; i < n; i++)
-		if (cmds[i].op > CTL_CLOSE || (cmds[i].op == CTL_SET && cmds[i].opt >= OPT_COUNT))
+		if (cmds[i].op > CTL_STARTTLS || (cmds[i].op == CTL_SET && cmds[i].opt >= OPT_COUNT) ||
+		    (cmds[i].op == CTL_TLSSET && (cmds[i].tlsopt >= TLS_OPT_COUNT ||
+						  strlen(cmds[i].name.host) > TLS_VALUE_MAX)))
 			abort();
 	if (n >= 0)
 		free(cmds);

@@ -14,12 +14,15 @@ out=${FUZZ_OUT:-$(mktemp -d /tmp/sockfs-fuzz.XXXXXX)}
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-I build -I stack $(pkg-config --cflags jansson)"
+# TLS when the build has it (stack/tls*.c then call OpenSSL).
+libs="$(pkg-config --libs jansson)"
+grep -q '^#define HAVE_TLS 1' build/config.h && libs="$libs $(pkg-config --libs libssl libcrypto)"
 sources=$(ls stack/*.c)
 status=0
 for h in ctl addr cmsg; do
 	# shellcheck disable=SC2086 # flag and file lists
 	clang $flags -o "$out/fuzz_$h" "tests/fuzz/fuzz_$h.c" $sources \
-		$(pkg-config --libs jansson) -lm -pthread
+		$libs -lm -pthread
 	mkdir -p "$out/corpus_$h"
 	echo "fuzz_$h: $secs s"
 	if ! (cd "$out" && "./fuzz_$h" -max_total_time="$secs" -print_final_stats=1 \

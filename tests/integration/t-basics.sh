@@ -7,7 +7,7 @@
 ok "--help and --version"
 
 start_sockfs
-expect_eq "$(ls "$MNT" | tr '\n' ' ')" "icmp mptcp raw sockets tcp udp unix unixgram unixpacket usage " "top level"
+expect_eq "$(ls "$MNT" | tr '\n' ' ')" "icmp mptcp raw sockets tcp tls udp unix unixgram unixpacket usage " "top level"
 ok "top level lists the kinds and sockets"
 
 a=$(cat "$MNT/tcp/clone")
