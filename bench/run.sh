@@ -6,6 +6,8 @@
 #   3. UDP round trips (10,000) through sockfs files and on a plain socket
 #   4. scale: BENCH_SOCKETS (10,000) sockets and as many waiting readers
 #   5. what one message costs: FUSE requests and the daemon's system calls
+#   6. TLS: bulk send and receive through tls/ beside socat OPENSSL and
+#      openssl s_client, and handshakes per second beside openssl s_time
 # Sections 2 and 3 also run their loops against nullfs (bench/nullfs.c), a
 # FUSE file system that answers every request at once: what FUSE itself
 # costs on this machine, which no FUSE file system can go below.
@@ -21,14 +23,14 @@ top=$PWD
 BYTES=${BENCH_BYTES:-1073741824}
 NSOCK=${BENCH_SOCKETS:-10000}
 REPS=${BENCH_REPS:-3}
-ONLY=${BENCH_ONLY:-bulk shell rtt scale count}
+ONLY=${BENCH_ONLY:-bulk shell rtt scale count tls}
 PLACE=${BENCH_PLACE:-split}
 case $PLACE in split | free) ;; *) echo "bench: BENCH_PLACE is split or free" >&2; exit 2 ;; esac
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 SOCKFS=${SOCKFS:-$top/build/sockfs}
 [ -x "$SOCKFS" ] || { echo "bench: build first (bash tests/run.sh)" >&2; exit 2; }
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat netcat-openbsd python3 >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat netcat-openbsd python3 openssl >/dev/null
 fi
 # Every socket is a descriptor of the daemon: raise the soft limit to the hard one.
 ulimit -n "$(ulimit -Hn)"
@@ -330,6 +332,88 @@ row "   exec 3>data; echo m >&3" "$(requests "N=100 D=$sink_d; $kept_loop")"
 row "      daemon system calls" "$(syscalls "N=1000 D=$main_d; $kept_loop")"
 row "   round trip: write, read, read (the 0)" "$(requests "N=100 D=$echo_d; $rtt_loop")"
 rmdir "$main_d"
+fi
+
+# --- 6. TLS ------------------------------------------------------------------
+# One server certificate (EC P-256, made here); servers are socat
+# OPENSSL-LISTEN (a sink, and a source of BYTES per connection) and, for
+# handshakes, openssl s_server.  A send is timed until the client has sent
+# its last byte and closed; a receive until the client has read them all.
+if want tls && [ -d "$mnt/tls" ]; then
+tdir=$work/tls
+mkdir -p "$tdir"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost -keyout "$tdir/key.pem" -out "$tdir/cert.pem" 2>/dev/null
+head -c "$BYTES" /dev/zero > "$tdir/bulk"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+OSSL="cert=$tdir/cert.pem,key=$tdir/key.pem,verify=0"
+TSINK=$(free_port)
+socat -u "OPENSSL-LISTEN:$TSINK,bind=127.0.0.1,reuseaddr,fork,$OSSL" /dev/null &
+pids+=($!)
+TSRC=$(free_port)
+socat -u "FILE:$tdir/bulk" "OPENSSL-LISTEN:$TSRC,bind=127.0.0.1,reuseaddr,fork,$OSSL" &
+pids+=($!)
+sleep 0.5
+# tls_best CMD: best MB/s of REPS runs of CMD (BYTES each way it moves).
+tls_best() {
+	local best=0 t0 t1
+	for _ in $(seq "$REPS"); do
+		t0=$(now)
+		SINK=$TSINK SRC=$TSRC FILE=$tdir/bulk CA=$tdir/cert.pem bash -c "$1"
+		t1=$(now)
+		best=$(python3 -c "import sys; print(max(float(sys.argv[1]), $BYTES / (float(sys.argv[2]) - float(sys.argv[3])) / 1e6))" "$best" "$t1" "$t0")
+	done
+	printf '%.0f' "$best"
+}
+tls_new='d='"$mnt"'/tls/$(cat '"$mnt"'/tls/clone); echo "set cafile $CA" > $d/ctl'
+declare -A TS TR
+TS[sockfs]=$(tls_best "$tls_new"'; echo "connect localhost:$SINK" > $d/ctl; cat $FILE > $d/data; rmdir $d')
+TS[socat]=$(tls_best 'socat -u FILE:$FILE OPENSSL:localhost:$SINK,cafile=$CA')
+TS[socat_b]=$(tls_best 'socat -b 131072 -u FILE:$FILE OPENSSL:localhost:$SINK,cafile=$CA')
+TS[s_client]=$(tls_best 'openssl s_client -quiet -no_ign_eof -connect localhost:$SINK -CAfile $CA < $FILE > /dev/null 2>&1 || true')
+TR[sockfs]=$(tls_best "$tls_new"'; echo "connect localhost:$SRC" > $d/ctl; cat $d/data > /dev/null 2>&1; rmdir $d')
+TR[socat]=$(tls_best 'socat -u OPENSSL:localhost:$SRC,cafile=$CA /dev/null')
+TR[socat_b]=$(tls_best 'socat -b 131072 -u OPENSSL:localhost:$SRC,cafile=$CA /dev/null')
+TR[s_client]=$(tls_best 'openssl s_client -quiet -ign_eof -connect localhost:$SRC -CAfile $CA < /dev/null > /dev/null 2>&1 || true')
+for dir in send receive; do
+	if [ $dir = send ]; then local_ref=TS; else local_ref=TR; fi
+	declare -n fig=$local_ref
+	best_peer=$(( fig[socat] > fig[socat_b] ? fig[socat] : fig[socat_b] ))
+	row "6. TLS bulk $dir, MB/s (best of $REPS, $((BYTES >> 20)) MiB)" ""
+	for k in sockfs socat socat_b s_client; do row "   $k" "${fig[$k]}"; done
+	row "   sockfs / best socat ($best_peer)" "$(ratio "${fig[sockfs]}" "$best_peer")x" "target >= 1.00x"
+	unset -n fig
+done
+rm -f "$tdir/bulk"
+# Handshakes per second, one after another, against s_server: s_time's
+# own loop (new sessions, no reuse), and sockfs's clone, connect, rmdir
+# from one python process (no process started per handshake).
+HS=$(free_port)
+openssl s_server -accept "127.0.0.1:$HS" -cert "$tdir/cert.pem" -key "$tdir/key.pem" -quiet \
+	-naccept 1000000 < <(sleep 100000) > /dev/null 2>&1 &
+pids+=($!)
+sleep 0.5
+st=$(openssl s_time -connect "localhost:$HS" -new -time 5 -CAfile "$tdir/cert.pem" 2>/dev/null |
+	sed -n 's/^\([0-9]*\) connections in \([0-9.]*\)s;.*/\1 \2/p' | head -1 |
+	awk '{ printf "%.0f", $1 / $2 }')
+hs=$(python3 - "$mnt" "$HS" "$tdir/cert.pem" <<'PY'
+import os, sys, time
+mnt, port, ca = sys.argv[1:4]
+n, t0 = 0, time.monotonic()
+while time.monotonic() - t0 < 5:
+    name = open(mnt + "/tls/clone").read().strip()
+    d = mnt + "/tls/" + name
+    with open(d + "/ctl", "w") as f:
+        f.write("set cafile %s\nconnect localhost:%s\n" % (ca, port))
+    os.rmdir(d)
+    n += 1
+print("%.0f" % (n / (time.monotonic() - t0)))
+PY
+)
+row "6. TLS handshakes per second, one at a time" ""
+row "   openssl s_time -new" "${st:-?}"
+row "   sockfs (clone, connect, rmdir)" "$hs"
+[ -n "${st:-}" ] && row "   sockfs / s_time" "$(ratio "$hs" "$st")x" "target >= 1.00x"
 fi
 
 echo "sockfs $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') on $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r), $(date -u +%Y-%m-%d)"

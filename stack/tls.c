@@ -28,6 +28,7 @@ struct tls {
 	SSL *ssl;
 	struct tls_ctx *x;
 	bool server, established, sent_close, done;	/* done: no more reads */
+	int held_err;			/* an error met after data, for the next read */
 	const char *end;		/* how the peer's side ended, for status */
 	uint32_t want;
 	char why[TLS_WHY_MAX];
@@ -199,17 +200,35 @@ bool tls_established(const struct tls *t)
 	return t && t->established;
 }
 
+/* One record is at most 16 KiB: a read takes as many as have come and
+ * fit, so that one FUSE request carries a whole buffer.  An error met
+ * after some data waits for the next read. */
 ssize_t tls_read(struct tls *t, void *buf, size_t len)
 {
+	size_t got = 0;
 	int r;
 
-	if (t->done)
-		return 0;
-	ERR_clear_error();
-	errno = 0;
-	if ((r = SSL_read(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len)) > 0)
+	if (t->held_err) {
+		r = t->held_err;
+		t->held_err = 0;
 		return r;
-	return failure(t, r, "read");
+	}
+	while (got < len && !t->done) {
+		size_t want = len - got;
+		ERR_clear_error();
+		errno = 0;
+		if ((r = SSL_read(t->ssl, (char *)buf + got, want > INT_MAX ? INT_MAX : (int)want)) > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		r = failure(t, r, "read");
+		if (got == 0)
+			return r;
+		if (r != -EAGAIN)
+			t->held_err = r;
+		break;
+	}
+	return (ssize_t)got;
 }
 
 ssize_t tls_write(struct tls *t, const void *buf, size_t len)
@@ -248,7 +267,7 @@ uint32_t tls_want(const struct tls *t)
 
 bool tls_pending(const struct tls *t)
 {
-	return !t->done && SSL_pending(t->ssl) > 0;
+	return !t->done && SSL_has_pending(t->ssl);
 }
 
 const char *tls_why(const struct tls *t)

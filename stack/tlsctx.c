@@ -196,6 +196,10 @@ static int ctx_settings(struct tls_ctx *x, const struct tls_conf *c, bool server
 	int err;
 
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* Records are read from the socket as many at a time as have come
+	 * (not a header and a body each), which bulk receive needs. */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, 128 * 1024);
 	v = tls_conf_get(c, TLS_MINVERSION);
 	SSL_CTX_set_min_proto_version(ctx, v && !strcmp(v, "1.3") ? TLS1_3_VERSION : TLS1_2_VERSION);
 	if ((v = tls_conf_get(c, TLS_CIPHERS)) && SSL_CTX_set_cipher_list(ctx, v) != 1) {
