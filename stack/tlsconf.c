@@ -33,11 +33,6 @@ int tls_opt_by_name(const char *name)
 	return -1;
 }
 
-const char *tls_opt_name(enum tls_opt id)
-{
-	return opts[id].name;
-}
-
 /* A host name or address as a certificate may carry it: letters, digits
  * and . - _ : * (IPv6 literals, wildcards are the certificate's business). */
 static bool is_name(const char *v)
@@ -99,33 +94,33 @@ int tls_opt_check(enum tls_opt id, const char *v, const char **why)
 	return good ? 0 : -EINVAL;
 }
 
-int tls_conf_set(struct tls_conf **c, enum tls_opt id, const char *value)
+/* Puts a copy of V in option ID's slot of *C, or the host's for -1; *C
+ * is made on first use. */
+static int put(struct tls_conf **c, int id, const char *v)
 {
-	char *v;
+	char *copy, **slot;
 
 	if (*c == NULL && (*c = calloc(1, sizeof(**c))) == NULL)
 		return -ENOMEM;
-	if ((v = strdup(value)) == NULL)
+	if ((copy = strdup(v)) == NULL)
 		return -ENOMEM;
+	slot = id < 0 ? &(*c)->host : &(*c)->val[id];
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+int tls_conf_set(struct tls_conf **c, enum tls_opt id, const char *value)
+{
 	/* on and off are kept as 1 and 0, so readers compare one way. */
 	if (opts[id].form == F_BOOL)
-		v[0] = strcmp(value, "on") == 0 || strcmp(value, "1") == 0 ? '1' : '0', v[1] = '\0';
-	free((*c)->val[id]);
-	(*c)->val[id] = v;
-	return 0;
+		value = strcmp(value, "on") == 0 || strcmp(value, "1") == 0 ? "1" : "0";
+	return put(c, (int)id, value);
 }
 
 int tls_conf_set_host(struct tls_conf **c, const char *host)
 {
-	char *h;
-
-	if (*c == NULL && (*c = calloc(1, sizeof(**c))) == NULL)
-		return -ENOMEM;
-	if ((h = strdup(host)) == NULL)
-		return -ENOMEM;
-	free((*c)->host);
-	(*c)->host = h;
-	return 0;
+	return put(c, -1, host);
 }
 
 struct tls_conf *tls_conf_dup(const struct tls_conf *c, int *err)

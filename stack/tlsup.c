@@ -37,11 +37,6 @@ struct build_job {
 	struct sock *s;
 };
 
-bool tlsup_busy(const struct sock *s)
-{
-	return s->up != NULL;
-}
-
 /* Ends S's wait: the callback runs last, since it may close S. */
 static void finish(struct sock *s, int err, const char *why)
 {

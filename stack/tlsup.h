@@ -26,7 +26,6 @@ int tlsup_build(struct sock *s, const struct caller *who, bool server, tlsup_fn 
  */
 int tlsup_handshake(struct sock *s, struct tls_ctx *x, bool server, const char *host,
 		    tlsup_fn done, void *arg, const char **why);
-bool tlsup_busy(const struct sock *s);
 /* The name a connect of S was given (tls, tcp, mptcp), kept for a later
  * handshake: 0 or -ENOMEM. */
 int tlsup_set_host(struct sock *s, const char *host);
