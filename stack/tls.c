@@ -140,11 +140,12 @@ static bool about_certificate(int reason)
 /* What a failed call R on T means (WHAT: "handshake", "read", "write"). */
 static int failure(struct tls *t, int r, const char *what)
 {
-	int e = SSL_get_error(t->ssl, r), sys = errno;
-	unsigned long code = ERR_peek_last_error();
-	int reason = ERR_GET_REASON(code);
-	long vr = SSL_get_verify_result(t->ssl);
+	int e = SSL_get_error(t->ssl, r), sys = errno, reason;
+	unsigned long code;
+	long vr;
 
+	/* Waiting is the common case, on every read that empties the socket:
+	 * it is answered before anything is asked of the error queue. */
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
 		t->want = EPOLLIN;
@@ -158,6 +159,9 @@ static int failure(struct tls *t, int r, const char *what)
 		return 0;
 	}
 	t->done = true;
+	code = ERR_peek_last_error();
+	reason = ERR_GET_REASON(code);
+	vr = SSL_get_verify_result(t->ssl);
 	if (e == SSL_ERROR_SSL && reason == SSL_R_CERTIFICATE_VERIFY_FAILED && vr != X509_V_OK) {
 		snprintf(t->why, sizeof(t->why), "certificate verify failed: %s",
 			 X509_verify_cert_error_string(vr));
