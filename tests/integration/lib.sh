@@ -107,6 +107,9 @@ os.execvp(sys.argv[1], sys.argv[1:])')
 
 ready_of() { cat "$WORK/$1.ready"; }
 
+# as USER CMD...: runs CMD as USER (with that user's groups).
+as() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
+
 # udp_echo_peer NAME: a python UDP peer on 127.0.0.1 that answers every
 # datagram with "echo: " and the datagram; its port is $(ready_of NAME).
 udp_echo_peer() {

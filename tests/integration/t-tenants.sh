@@ -26,7 +26,6 @@ undo() {
 trap undo EXIT
 chmod 755 "$WORK"
 start_sockfs -o allow_other,user_sockets=400,user_fds=300
-as() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
 
 # Root's peers for B: a UDP echo and a TCP listener on loopback.
 py_peer peers <<'EOF'

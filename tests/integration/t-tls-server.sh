@@ -4,7 +4,7 @@
 # injection guard, 1000 handshakes at once without stalling the loop, and
 # paths opened with the caller's rights.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/tlscerts.sh"
+. "$(dirname "$0")/tlslib.sh"
 make_certs "$WORK/certs"
 C=$WORK/certs
 U=sfs_test_tls
@@ -16,7 +16,6 @@ undo() {
 trap undo EXIT
 chmod 755 "$WORK"
 start_sockfs -o allow_other
-as() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
 
 # --- the example server, curl and s_client ---
 
@@ -98,7 +97,7 @@ ok "a client sending garbage, and one stopping mid-handshake (set timeout), are 
 
 # --- STARTTLS ---
 
-py_peer smtp "smtp" "$C" < "$TOP_SRCDIR/tests/integration/tlspeer.py"
+tlspeer smtp smtp "$C"
 t="$MNT/tcp/$(cat "$MNT/tcp/clone")"
 echo "connect localhost:$(ready_of smtp)" > "$t/ctl"
 exec 3< "$t/data"
@@ -115,7 +114,7 @@ expect_eq "${line%$'\r'}" "250 tls: EHLO sockfs" "the answer over TLS"
 exec 3<&-
 ok "starttls upgrades a tcp socket after its plain-text SMTP exchange, verified"
 
-py_peer inject "smtp" "$C" inject < "$TOP_SRCDIR/tests/integration/tlspeer.py"
+tlspeer inject smtp "$C" inject
 t="$MNT/tcp/$(cat "$MNT/tcp/clone")"
 echo "connect localhost:$(ready_of inject)" > "$t/ctl"
 exec 3< "$t/data"

@@ -4,22 +4,17 @@
 # its errno and reason, SNI, ALPN, client certificates, close_notify
 # against truncation, and a peer that is not TLS or stops mid-handshake.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/tlscerts.sh"
+. "$(dirname "$0")/tlslib.sh"
 make_certs "$WORK/certs"
 C=$WORK/certs
 start_sockfs
 
-# tlspeer NAME MODE [ARG]: a python TLS peer (tlspeer.py); its port is
-# $(ready_of NAME).
-tlspeer() {
-	py_peer "$1" "$2" "$C" ${3:+"$3"} < "$TOP_SRCDIR/tests/integration/tlspeer.py"
-}
-tlspeer echo echo
-tlspeer info info
-tlspeer cc clientcert
-tlspeer web https
-tlspeer rude garbage
-tlspeer stall stall
+tlspeer echo echo "$C"
+tlspeer info info "$C"
+tlspeer cc clientcert "$C"
+tlspeer web https "$C"
+tlspeer rude garbage "$C"
+tlspeer stall stall "$C"
 ECHO=$(ready_of echo)
 
 # new_tls [set lines...]: a tls socket with the test CA trusted, and the
@@ -106,23 +101,17 @@ refused() {
 	esac
 	expect_eq "$(jq -r .state "$t/status")" open "$what: state after the refusal"
 }
-# The same python server, with each bad certificate in turn.
-bad_server() {
-	local name=$1
+# The same python server, presenting each bad certificate in turn.
+for name in selfsigned expired other; do
 	mkdir -p "$WORK/$name"
 	cp "$C/$name.pem" "$WORK/$name/server.pem"
 	cp "$C/$name.key" "$WORK/$name/server.key"
-	rm -f "$WORK/$name.ready"
-	# (Its output must not hold the $(...) that called us open.)
-	python3 "$TOP_SRCDIR/tests/integration/tlspeer.py" "$WORK/$name.ready" echo "$WORK/$name" \
-		> /dev/null 2>&1 &
-	for _ in $(seq 100); do [ -s "$WORK/$name.ready" ] && break; sleep 0.05; done
-	ready_of "$name"
-}
+	tlspeer "$name" echo "$WORK/$name"
+done
 refused "wrong name" "localhost:$ECHO" "hostname mismatch" "set hostname example.org"
-refused "self-signed" "localhost:$(bad_server selfsigned)" "self-signed certificate"
-refused "expired" "localhost:$(bad_server expired)" "certificate has expired"
-refused "unknown CA" "localhost:$(bad_server other)" "unable to get local issuer certificate"
+refused "self-signed" "localhost:$(ready_of selfsigned)" "self-signed certificate"
+refused "expired" "localhost:$(ready_of expired)" "certificate has expired"
+refused "unknown CA" "localhost:$(ready_of other)" "unable to get local issuer certificate"
 t="$MNT/tls/$(cat "$MNT/tls/clone")"
 expect_err "Key was rejected by service" bash -c "echo 'connect localhost:$ECHO' > '$t/ctl'"
 ok "a wrong name, a self-signed, an expired and an unknown CA's certificate (and the system store) fail with EKEYREJECTED and the reason in err"

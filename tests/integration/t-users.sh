@@ -19,9 +19,6 @@ sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
 chmod 755 "$WORK"
 start_sockfs -o allow_other
 
-# as USER CMD...: runs CMD as USER (with that user's groups).
-as() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
-
 a=$(as $UA cat "$MNT/udp/clone")
 as $UA bash -c "echo 'bind 127.0.0.1:0' > '$MNT/udp/$a/ctl'"
 expect_eq "$(stat -c '%U %a' "$MNT/udp/$a")" "$UA 700" "folder owner and mode"

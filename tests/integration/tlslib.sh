@@ -1,4 +1,15 @@
-# Sourced by the TLS tests: make_certs DIR makes, with the openssl command,
+# Sourced by the TLS tests, after lib.sh.
+#
+# tlspeer NAME MODE CERTDIR [ARG]: a python TLS peer (tlspeer.py says what
+# each MODE does) presenting CERTDIR's server.pem; its port is
+# $(ready_of NAME).
+tlspeer() {
+	local name=$1 mode=$2 certs=$3
+	shift 3
+	py_peer "$name" "$mode" "$certs" "$@" < "$TOP_SRCDIR/tests/integration/tlspeer.py"
+}
+
+# make_certs DIR makes, with the openssl command,
 # a test CA and what the tests present (EC P-256 keys, quick to make):
 #   ca.pem              the test CA (ca.key its key)
 #   server.pem/.key     CN=localhost, SANs localhost and 127.0.0.1, by the CA
