@@ -78,6 +78,19 @@ serve() {
 	port=$(cat "$work/$name.port")
 }
 
+# best_mbs CMD: best MB/s of REPS runs of CMD (with $ON in front, when
+# placement set it), each moving BYTES; timed from start to exit.
+best_mbs() {
+	local best=0 t0 t1
+	for _ in $(seq "$REPS"); do
+		t0=$(now)
+		${ON:-} bash -c "$1"
+		t1=$(now)
+		best=$(python3 -c "import sys; print(max(float(sys.argv[1]), $BYTES / (float(sys.argv[2]) - float(sys.argv[3])) / 1e6))" "$best" "$t1" "$t0")
+	done
+	printf '%.0f' "$best"
+}
+
 rows=()
 ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 row() { rows+=("$(printf '%-44s %14s  %s' "$1" "$2" "${3:-}")"); }
@@ -134,16 +147,7 @@ best_send() {
 }
 
 # best_recv NAME CMD: best MB/s of REPS receives of BYTES from the source.
-best_recv() {
-	local name=$1 cmd=$2 best=0 t0 t1
-	for _ in $(seq "$REPS"); do
-		t0=$(now)
-		PORT=$SRC $ON bash -c "$cmd"
-		t1=$(now)
-		best=$(python3 -c "import sys; print(max(float(sys.argv[1]), $BYTES / (float(sys.argv[2]) - float(sys.argv[3])) / 1e6))" "$best" "$t1" "$t0")
-	done
-	printf '%.0f' "$best"
-}
+best_recv() { PORT=$SRC best_mbs "$2"; }
 
 sfs_send='d='"$mnt"'/tcp/$(cat '"$mnt"'/tcp/clone); echo "connect 127.0.0.1:$PORT" > $d/ctl; cat $FILE > $d/data; rmdir $d'
 sfs_recv='d='"$mnt"'/tcp/$(cat '"$mnt"'/tcp/clone); echo "connect 127.0.0.1:$PORT" > $d/ctl; cat $d/data > /dev/null; rmdir $d'
@@ -354,17 +358,8 @@ TSRC=$(free_port)
 socat -u "FILE:$tdir/bulk" "OPENSSL-LISTEN:$TSRC,bind=127.0.0.1,reuseaddr,fork,$OSSL" &
 pids+=($!)
 sleep 0.5
-# tls_best CMD: best MB/s of REPS runs of CMD (BYTES each way it moves).
-tls_best() {
-	local best=0 t0 t1
-	for _ in $(seq "$REPS"); do
-		t0=$(now)
-		SINK=$TSINK SRC=$TSRC FILE=$tdir/bulk CA=$tdir/cert.pem bash -c "$1"
-		t1=$(now)
-		best=$(python3 -c "import sys; print(max(float(sys.argv[1]), $BYTES / (float(sys.argv[2]) - float(sys.argv[3])) / 1e6))" "$best" "$t1" "$t0")
-	done
-	printf '%.0f' "$best"
-}
+# tls_best CMD: best MB/s of REPS runs of CMD, placed freely.
+tls_best() { ON= SINK=$TSINK SRC=$TSRC FILE=$tdir/bulk CA=$tdir/cert.pem best_mbs "$1"; }
 tls_new='d='"$mnt"'/tls/$(cat '"$mnt"'/tls/clone); echo "set cafile $CA" > $d/ctl'
 declare -A TS TR
 TS[sockfs]=$(tls_best "$tls_new"'; echo "connect localhost:$SINK" > $d/ctl; cat $FILE > $d/data; rmdir $d')
@@ -375,15 +370,16 @@ TR[sockfs]=$(tls_best "$tls_new"'; echo "connect localhost:$SRC" > $d/ctl; cat $
 TR[socat]=$(tls_best 'socat -u OPENSSL:localhost:$SRC,cafile=$CA /dev/null')
 TR[socat_b]=$(tls_best 'socat -b 131072 -u OPENSSL:localhost:$SRC,cafile=$CA /dev/null')
 TR[s_client]=$(tls_best 'openssl s_client -quiet -ign_eof -connect localhost:$SRC -CAfile $CA < /dev/null > /dev/null 2>&1 || true')
-for dir in send receive; do
-	if [ $dir = send ]; then local_ref=TS; else local_ref=TR; fi
-	declare -n fig=$local_ref
-	best_peer=$(( fig[socat] > fig[socat_b] ? fig[socat] : fig[socat_b] ))
-	row "6. TLS bulk $dir, MB/s (best of $REPS, $((BYTES >> 20)) MiB)" ""
+# tls_rows TITLE ARRAY: one direction's rows, against the better socat.
+tls_rows() {
+	local -n fig=$2
+	local best_peer=$(( fig[socat] > fig[socat_b] ? fig[socat] : fig[socat_b] ))
+	row "$1" ""
 	for k in sockfs socat socat_b s_client; do row "   $k" "${fig[$k]}"; done
 	row "   sockfs / best socat ($best_peer)" "$(ratio "${fig[sockfs]}" "$best_peer")x" "target >= 1.00x"
-	unset -n fig
-done
+}
+tls_rows "6. TLS bulk send, MB/s (best of $REPS, $((BYTES >> 20)) MiB)" TS
+tls_rows "6. TLS bulk receive, MB/s" TR
 rm -f "$tdir/bulk"
 # Handshakes per second, one after another, against s_server: s_time's
 # own loop (new sessions, no reuse), and sockfs's clone, connect, rmdir
