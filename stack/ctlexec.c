@@ -414,8 +414,15 @@ static int disconnect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 
 	if (s->fd < 0)
 		return CMD_DONE;
+	if (s->up) {
+		w->why = "TLS is being set up on it (wait for that, or close it)";
+		return -EBUSY;
+	}
 	if (connect(s->fd, &sa, sizeof(sa)) < 0)
 		return -errno;
+	/* The TLS of the connection goes with it. */
+	tls_free(s->tls);
+	s->tls = NULL;
 	if (s->state == SS_CONNECTED || s->state == SS_CONNECTING)
 		s->state = unconnected(s);
 	return CMD_DONE;

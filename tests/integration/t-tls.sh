@@ -178,6 +178,15 @@ expect_eq "$(jq -r .tls.end "$t/status")" truncated "status after a truncation"
 expect_eq "$(cat "$t/data" | wc -c)" 0 "a read after the truncation"
 ok "a TCP close without close_notify fails the read with ECONNRESET, says truncated in err and status; then end of file"
 
+t=$(new_tls)
+echo "connect localhost:$ECHO" > "$t/ctl"
+echo disconnect > "$t/ctl"
+expect_eq "$(jq -r .tls "$t/status")" null "TLS after disconnect"
+expect_err "Transport endpoint is not connected" bash -c "cat '$t/data'"
+echo "connect localhost:$ECHO" > "$t/ctl"
+expect_eq "$(jq -r .tls.state "$t/status")" established "connecting again after disconnect"
+ok "disconnect takes the TLS connection with it: reads say ENOTCONN, and connect starts afresh"
+
 # --- peers that are not TLS, or stop ---
 
 t=$(new_tls)
