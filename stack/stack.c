@@ -121,4 +121,5 @@ void stack_fini(struct stack *st)
 	workers_fini(&st->workers);
 	loop_fini(&st->loop);
 	quota_fini(&st->quotas);
+	tls_ctx_forget();
 }

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,18 +18,46 @@
 #if HAVE_TLS
 #include <openssl/err.h>
 
-/* The system's CA store, loaded once and shared by every client context
- * that names no CA of its own (loading it takes milliseconds). */
-static pthread_once_t system_once = PTHREAD_ONCE_INIT;
+/*
+ * Client contexts are kept and used again: building one takes OpenSSL
+ * hundreds of microseconds (a handshake on loopback takes about as long),
+ * and a script connects with the same settings again and again.  A kept
+ * context is found by its key: the settings as text and, for each file
+ * they name, which file it is and when it last changed, read from the
+ * descriptor opened as the caller.  So every connect still opens each
+ * file as its own caller (a user who may not read it gets EACCES, even
+ * when another user's connect built the context), and a file changed in
+ * place or replaced gives a new context.  A capath folder's files are
+ * not followed, so its contexts are not kept; nor are a server's, which
+ * are built once per listen and hold its session-ticket keys.
+ */
+#define CACHE_MAX 16
+#define KEY_MAX 4096
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;	/* also every refs */
+static struct tls_ctx *cache;		/* most recently used first */
+static int cached;
+
+/* The system's CA store, loaded on first use and shared by every client
+ * context that names no CA of its own (loading it takes milliseconds). */
+static pthread_mutex_t system_mu = PTHREAD_MUTEX_INITIALIZER;
 static X509_STORE *system_store;
 
-static void load_system_store(void)
+/* The store with a reference for the caller, or NULL. */
+static X509_STORE *get_system_store(void)
 {
-	system_store = X509_STORE_new();
-	if (system_store && X509_STORE_set_default_paths(system_store) != 1) {
+	X509_STORE *st;
+
+	pthread_mutex_lock(&system_mu);
+	if (system_store == NULL && (system_store = X509_STORE_new()) != NULL &&
+	    X509_STORE_set_default_paths(system_store) != 1) {
 		X509_STORE_free(system_store);
 		system_store = NULL;
 	}
+	if ((st = system_store) != NULL)
+		X509_STORE_up_ref(st);
+	pthread_mutex_unlock(&system_mu);
+	return st;
 }
 
 /* The reason OpenSSL gave for the last failure, and the queue cleared. */
@@ -41,18 +70,25 @@ const char *tls_ssl_reason(void)
 	return r ? r : "unknown error";
 }
 
-/* Opens PATH as the thread's caller, so a refusal says which errno. */
+/* Opens PATH as the thread's caller, so a refusal says which errno, and
+ * tells which file it is in *SB when SB is not NULL. */
+static int probe_stat(const char *what, const char *path, struct stat *sb, char *why,
+		      size_t whysize)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0 || (sb && fstat(fd, sb) < 0))
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		snprintf(why, whysize, "%s %s: %s", what, path, strerror(err));
+	return -err;
+}
+
 static int probe(const char *what, const char *path, char *why, size_t whysize)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		int err = errno;
-		snprintf(why, whysize, "%s %s: %s", what, path, strerror(err));
-		return -err;
-	}
-	close(fd);
-	return 0;
+	return probe_stat(what, path, NULL, why, whysize);
 }
 
 /* Every readable file of folder PATH that holds certificates is trusted. */
@@ -92,12 +128,12 @@ static int load_trust(SSL_CTX *ctx, const struct tls_conf *c, char *why, size_t 
 	int err;
 
 	if (file == NULL && dir == NULL) {
-		pthread_once(&system_once, load_system_store);
-		if (system_store == NULL) {
+		X509_STORE *st = get_system_store();
+		if (st == NULL) {
 			snprintf(why, whysize, "the system's CA store could not be loaded");
 			return -EIO;
 		}
-		SSL_CTX_set1_cert_store(ctx, system_store);
+		SSL_CTX_set_cert_store(ctx, st);	/* takes our reference */
 		return 0;
 	}
 	if (file && ((err = probe("cafile", file, why, whysize)) != 0))
@@ -231,8 +267,8 @@ static int ctx_settings(struct tls_ctx *x, const struct tls_conf *c, bool server
 	return load_trust(ctx, c, why, whysize);
 }
 
-int tls_ctx_build(const struct tls_conf *c, bool server, struct tls_ctx **out, char *why,
-		  size_t whysize)
+static int build(const struct tls_conf *c, bool server, struct tls_ctx **out, char *why,
+		 size_t whysize)
 {
 	struct tls_ctx *x = calloc(1, sizeof(*x));
 	int err;
@@ -251,17 +287,175 @@ int tls_ctx_build(const struct tls_conf *c, bool server, struct tls_ctx **out, c
 	return 0;
 }
 
+/* --- kept client contexts --- */
+
+/* Appends to KEY (*LEN used of SIZE) which file PATH is, opened as the
+ * caller, and when it last changed. */
+static int key_file(const char *what, const char *path, char *key, size_t *len, size_t size,
+		    char *why, size_t whysize)
+{
+	struct stat sb;
+	int err = probe_stat(what, path, &sb, why, whysize);
+
+	if (err == 0 && *len < size)
+		*len += (size_t)snprintf(key + *len, size - *len, "%s %ju %ju %jd %jd.%09ld %jd.%09ld\n",
+					 what, (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino,
+					 (intmax_t)sb.st_size, (intmax_t)sb.st_mtim.tv_sec,
+					 sb.st_mtim.tv_nsec, (intmax_t)sb.st_ctim.tv_sec,
+					 sb.st_ctim.tv_nsec);
+	return err;
+}
+
+/* The key of C's client context: 0 with KEY, 1 when such a context is
+ * not kept, or a negative errno for a file the caller cannot open. */
+static int cache_key(const struct tls_conf *c, char *key, size_t size, char *why,
+		     size_t whysize)
+{
+	static const struct { enum tls_opt id; const char *what; } files[] = {
+		{ TLS_CAFILE, "cafile" }, { TLS_CERT, "cert" }, { TLS_KEY, "key" } };
+	size_t len = 0;
+	const char *v;
+	int err;
+
+	if (tls_conf_get(c, TLS_CAPATH))
+		return 1;
+	key[0] = '\0';
+	for (int id = 0; id < TLS_OPT_COUNT && len < size; id++)
+		if ((v = tls_conf_get(c, id)) != NULL)
+			len += (size_t)snprintf(key + len, size - len, "%d=%s\n", id, v);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if ((v = tls_conf_get(c, files[i].id)) != NULL &&
+		    (err = key_file(files[i].what, v, key, &len, size, why, whysize)) != 0)
+			return err;
+	return len < size ? 0 : 1;
+}
+
+/* The context kept under KEY, moved to the front, or NULL; under the lock. */
+static struct tls_ctx *find_locked(const char *key)
+{
+	struct tls_ctx **p, *x;
+
+	for (p = &cache; *p; p = &(*p)->next)
+		if (strcmp((*p)->key, key) == 0) {
+			x = *p;
+			*p = x->next;
+			x->next = cache;
+			cache = x;
+			return x;
+		}
+	return NULL;
+}
+
+/* The context kept under KEY, with a reference for the caller, or NULL. */
+static struct tls_ctx *cache_find(const char *key)
+{
+	struct tls_ctx *x;
+
+	pthread_mutex_lock(&cache_mu);
+	if ((x = find_locked(key)) != NULL)
+		x->refs++;
+	pthread_mutex_unlock(&cache_mu);
+	return x;
+}
+
+/* Unlinks the least recently used context when too many are kept. */
+static struct tls_ctx *cache_trim(void)
+{
+	struct tls_ctx **p = &cache, *x;
+
+	if (cached <= CACHE_MAX)
+		return NULL;
+	while ((*p)->next)
+		p = &(*p)->next;
+	x = *p;
+	*p = NULL;
+	cached--;
+	return x;
+}
+
+/* Keeps X under KEY, unless another worker kept a twin meanwhile. */
+static void cache_put(struct tls_ctx *x, const char *key)
+{
+	struct tls_ctx *old = NULL;
+	char *k = strdup(key);
+
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&cache_mu);
+	if (find_locked(k) == NULL) {
+		x->key = k;
+		k = NULL;
+		x->refs++;
+		x->next = cache;
+		cache = x;
+		cached++;
+		old = cache_trim();
+	}
+	pthread_mutex_unlock(&cache_mu);
+	free(k);
+	tls_ctx_unref(old);
+}
+
+int tls_ctx_build(const struct tls_conf *c, bool server, struct tls_ctx **out, char *why,
+		  size_t whysize)
+{
+	char key[KEY_MAX], after[KEY_MAX];
+	int keep = server ? 1 : cache_key(c, key, sizeof(key), why, whysize), err;
+
+	if (keep < 0)
+		return keep;
+	if (keep == 0 && (*out = cache_find(key)) != NULL)
+		return 0;
+	if ((err = build(c, server, out, why, whysize)) != 0)
+		return err;
+	/* Kept only if no file changed while OpenSSL read it. */
+	if (keep == 0 && cache_key(c, after, sizeof(after), why, whysize) == 0 &&
+	    strcmp(key, after) == 0)
+		cache_put(*out, key);
+	return 0;
+}
+
 void tls_ctx_ref(struct tls_ctx *x)
 {
+	pthread_mutex_lock(&cache_mu);
 	x->refs++;
+	pthread_mutex_unlock(&cache_mu);
 }
 
 void tls_ctx_unref(struct tls_ctx *x)
 {
-	if (x == NULL || --x->refs > 0)
+	int left;
+
+	if (x == NULL)
+		return;
+	pthread_mutex_lock(&cache_mu);
+	left = --x->refs;
+	pthread_mutex_unlock(&cache_mu);
+	if (left > 0)
 		return;
 	SSL_CTX_free(x->ctx);
+	free(x->key);
 	free(x);
+}
+
+void tls_ctx_forget(void)
+{
+	struct tls_ctx *x;
+
+	pthread_mutex_lock(&cache_mu);
+	x = cache;
+	cache = NULL;
+	cached = 0;
+	pthread_mutex_unlock(&cache_mu);
+	while (x) {
+		struct tls_ctx *next = x->next;
+		tls_ctx_unref(x);
+		x = next;
+	}
+	pthread_mutex_lock(&system_mu);
+	X509_STORE_free(system_store);
+	system_store = NULL;
+	pthread_mutex_unlock(&system_mu);
 }
 
 #else /* !HAVE_TLS */
@@ -275,5 +469,6 @@ int tls_ctx_build(const struct tls_conf *c, bool server, struct tls_ctx **out, c
 
 void tls_ctx_ref(struct tls_ctx *x) {}
 void tls_ctx_unref(struct tls_ctx *x) {}
+void tls_ctx_forget(void) {}
 
 #endif

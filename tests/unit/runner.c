@@ -17,6 +17,7 @@ int main(void)
 	srunner_add_suite(sr, meta_suite());
 	srunner_add_suite(sr, cmsg_suite());
 	srunner_add_suite(sr, rfile_suite());
+	srunner_add_suite(sr, tlsctx_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

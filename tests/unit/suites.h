@@ -11,5 +11,6 @@ Suite *loop_suite(void);
 Suite *meta_suite(void);
 Suite *rfile_suite(void);
 Suite *sock_suite(void);
+Suite *tlsctx_suite(void);
 
 #endif
