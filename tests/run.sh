@@ -5,6 +5,9 @@
 #   sanitizers  make check again, built with ASan + UBSan (build-san/)
 #   valgrind    the integration tests that exercise the most code, with the
 #               daemon under valgrind memcheck (errors or definite leaks fail)
+#   notls       a build configured --without-tls (build-notls/): the unit
+#               tests, t-without-tls (what such a build must show) and
+#               integration tests that use no TLS
 #   fuzz        each libFuzzer harness for $FUZZ_SECONDS (30) seconds
 #   package     make distcheck (the tarball builds, installs, uninstalls and
 #               passes the unit tests and two integration tests), then the
@@ -14,7 +17,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
-stages=${STAGES:-check sanitizers valgrind fuzz package}
+stages=${STAGES:-check sanitizers valgrind notls fuzz package}
 
 bash scripts/deps.sh test
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
@@ -99,6 +102,13 @@ for s in $stages; do
 			status=1
 			summary+=("valgrind reports: see $logs")
 		fi
+		;;
+	notls)
+		build build-notls --without-tls
+		stage notls build-notls \
+			TESTS="tests/unit/unit tests/integration/t-without-tls.sh
+			       tests/integration/t-ctl-errors.sh tests/integration/t-listen.sh
+			       tests/integration/t-mptcp.sh tests/integration/t-examples.sh"
 		;;
 	fuzz)
 		[ -f build/config.h ] || build build
