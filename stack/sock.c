@@ -520,7 +520,9 @@ void sock_update_interest(struct sock *s)
 	 * waits for it (O_NONBLOCK, or an interrupted ctl write). */
 	if (s->writers.head || s->ctls.head || s->state == SS_CONNECTING)
 		ev |= EPOLLOUT;
-	for (struct handle *h = s->handles; h; h = h->next)
+	/* Pollers wait on the descriptor, except while TLS is set up on it
+	 * (sock_poll): then on the handshake, which asks for its own. */
+	for (struct handle *h = s->handles; h && !s->up; h = h->next)
 		if (h->poll_handle)
 			ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
 	/* TLS may need the other direction: a handshake, or a read that

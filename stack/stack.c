@@ -32,6 +32,10 @@ uint32_t sock_poll(struct handle *h, uint32_t events)
 	if (s->fd < 0) {
 		/* Nothing can arrive; a write fails at once, which counts. */
 		ready |= EPOLLOUT;
+	} else if (s->up) {
+		/* TLS is being set up: whatever the descriptor says, data can
+		 * be neither read nor written until the handshake ends, and
+		 * its end wakes the poller (sock_update_interest). */
 	} else {
 		p = (struct pollfd){ .fd = s->fd, .events = POLLIN | POLLOUT };
 		if (poll(&p, 1, 0) == 1)

@@ -209,6 +209,33 @@ echo "connect localhost:$ECHO" > "$t/ctl"
 expect_eq "$(jq -r .tls.state "$t/status")" established "connecting again after Ctrl-C"
 ok "a peer that is not TLS fails with EPROTO; one that stops mid-handshake times out, or Ctrl-C ends it, and the socket can connect again"
 
+# --- O_NONBLOCK and poll ---
+
+# The server waits a second before its handshake: an O_NONBLOCK connect
+# returns EINPROGRESS at once, the handshake goes on alone, data is
+# neither readable nor writable until it is done, then both work.
+tlspeer slow slow "$C" 1
+t=$(new_tls)
+expect_eq "$("$FILEIO" write "$t/ctl" "connect localhost:$(ready_of slow)" nb)" EINPROGRESS "O_NONBLOCK connect"
+for _ in $(seq 100); do [ "$(jq -r .tls.state "$t/status")" = handshaking ] && break; sleep 0.02; done
+expect_eq "$(jq -r .tls.state "$t/status")" handshaking "just after EINPROGRESS"
+expect_eq "$("$FILEIO" read "$t/data" 10 nb)" EAGAIN "an O_NONBLOCK read during the handshake"
+expect_eq "$("$FILEIO" poll "$t/data" 200 out)" timeout "poll for writing during the handshake"
+expect_eq "$("$FILEIO" poll "$t/data" 200)" timeout "poll for reading during the handshake"
+# Waiting out the handshake in poll must not spin the daemon: the CPU it
+# uses meanwhile (in clock ticks) stays far below the second it lasts.
+cpu() { awk '{ print $14 + $15 }' "/proc/$SOCKFS_PID/stat"; }
+before=$(cpu)
+expect_eq "$("$FILEIO" poll "$t/data" 10000 out)" ready "poll for writing once it is done"
+spent=$(( $(cpu) - before ))
+[ "$spent" -lt $(( $(getconf CLK_TCK) / 4 )) ] || fail "the daemon used $spent ticks while poll waited"
+expect_eq "$(jq -r .tls.state "$t/status")" established "after poll said writable"
+expect_eq "$(cat "$t/err")" "" "no error"
+printf 'hello' > "$t/data"
+echo "shutdown wr" > "$t/ctl"
+expect_eq "$(cat "$t/data")" "5 $(printf hello | sha256sum | cut -d' ' -f1)" "the echo's answer"
+ok "O_NONBLOCK connect gives EINPROGRESS; during the handshake reads say EAGAIN and poll waits; then data flows"
+
 # --- bad settings ---
 
 t="$MNT/tls/$(cat "$MNT/tls/clone")"

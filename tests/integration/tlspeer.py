@@ -16,6 +16,8 @@ connections in threads until killed.  Modes:
   https       an HTTP/1.1 server (python's http.server) over TLS
   garbage     plain TCP: answers any connection with plain text
   stall       plain TCP: accepts and never says anything
+  slow        echo, but each handshake starts only ARG seconds after the
+              connection is accepted
   smtp        plain text, then STARTTLS: "220 hello", on "STARTTLS" answers
               "220 go ahead" (and ARG=inject adds a line in the same
               packet), upgrades, and answers each line "250 tls: LINE"
@@ -27,6 +29,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 
 ready, mode, certs = sys.argv[1], sys.argv[2], sys.argv[3]
 arg = sys.argv[4] if len(sys.argv) > 4 else ""
@@ -158,8 +161,13 @@ def main():
         def note(sock, name, context):
             seen[id(sock)] = name
         ctx.sni_callback = note
-    handler = {"echo": echo, "info": info, "clientcert": clientcert}[mode]
-    serve(ls, lambda c: ctx.wrap_socket(c, server_side=True), handler)
+    handler = {"echo": echo, "slow": echo, "info": info, "clientcert": clientcert}[mode]
+    delay = float(arg) if mode == "slow" else 0
+
+    def wrap(c):
+        time.sleep(delay)
+        return ctx.wrap_socket(c, server_side=True)
+    serve(ls, wrap, handler)
 
 
 main()
