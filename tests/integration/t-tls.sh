@@ -220,6 +220,7 @@ expect_eq "$("$FILEIO" write "$t/ctl" "connect localhost:$(ready_of slow)" nb)" 
 for _ in $(seq 100); do [ "$(jq -r .tls.state "$t/status")" = handshaking ] && break; sleep 0.02; done
 expect_eq "$(jq -r .tls.state "$t/status")" handshaking "just after EINPROGRESS"
 expect_eq "$("$FILEIO" read "$t/data" 10 nb)" EAGAIN "an O_NONBLOCK read during the handshake"
+expect_eq "$("$FILEIO" write "$t/data" x nb)" EAGAIN "an O_NONBLOCK write during the handshake"
 expect_eq "$("$FILEIO" poll "$t/data" 200 out)" timeout "poll for writing during the handshake"
 expect_eq "$("$FILEIO" poll "$t/data" 200)" timeout "poll for reading during the handshake"
 # Waiting out the handshake in poll must not spin the daemon: the CPU it
@@ -234,7 +235,7 @@ expect_eq "$(cat "$t/err")" "" "no error"
 printf 'hello' > "$t/data"
 echo "shutdown wr" > "$t/ctl"
 expect_eq "$(cat "$t/data")" "5 $(printf hello | sha256sum | cut -d' ' -f1)" "the echo's answer"
-ok "O_NONBLOCK connect gives EINPROGRESS; during the handshake reads say EAGAIN and poll waits; then data flows"
+ok "O_NONBLOCK connect gives EINPROGRESS; during the handshake reads and writes say EAGAIN and poll waits; then data flows"
 
 # --- bad settings ---
 
