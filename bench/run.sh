@@ -356,21 +356,36 @@ TSINK=$(free_port)
 socat -b 131072 -u "OPENSSL-LISTEN:$TSINK,bind=127.0.0.1,reuseaddr,fork,$OSSL" /dev/null &
 pids+=($!)
 TSRC=$(free_port)
-socat -u "FILE:$tdir/bulk" "OPENSSL-LISTEN:$TSRC,bind=127.0.0.1,reuseaddr,fork,$OSSL" &
+# The listener comes first (-U: bytes flow right to left) so that each
+# forked child opens the file itself; opened once before the fork, its
+# offset was shared, and every connection after the first got nothing.
+socat -U "OPENSSL-LISTEN:$TSRC,bind=127.0.0.1,reuseaddr,fork,$OSSL" "FILE:$tdir/bulk" &
 pids+=($!)
 sleep 0.5
 # tls_best CMD: best MB/s of REPS runs of CMD, placed freely.
-tls_best() { ON= SINK=$TSINK SRC=$TSRC FILE=$tdir/bulk CA=$tdir/cert.pem best_mbs "$1"; }
+tls_best() { ON= SINK=$TSINK SRC=$TSRC FILE=$tdir/bulk CA=$tdir/cert.pem OUT=/dev/null best_mbs "$1"; }
+# tls_recv CMD: tls_best for a receive, which first checks, untimed, that
+# CMD (writing to $OUT) gets all BYTES; a short one is a 0, said on stderr.
+tls_recv() {
+	local got
+	got=$(SRC=$TSRC CA=$tdir/cert.pem OUT=/dev/stdout bash -c "$1" | wc -c)
+	if [ "$got" -ne "$BYTES" ]; then
+		echo "bench: received $got of $BYTES bytes: $1" >&2
+		echo 0
+		return
+	fi
+	tls_best "$1"
+}
 tls_new='d='"$mnt"'/tls/$(cat '"$mnt"'/tls/clone); echo "set cafile $CA" > $d/ctl'
 declare -A TS TR
 TS[sockfs]=$(tls_best "$tls_new"'; echo "connect localhost:$SINK" > $d/ctl; cat $FILE > $d/data; rmdir $d')
 TS[socat]=$(tls_best 'socat -u FILE:$FILE OPENSSL:localhost:$SINK,cafile=$CA')
 TS[socat_b]=$(tls_best 'socat -b 131072 -u FILE:$FILE OPENSSL:localhost:$SINK,cafile=$CA')
 TS[s_client]=$(tls_best 'openssl s_client -quiet -no_ign_eof -connect localhost:$SINK -CAfile $CA < $FILE > /dev/null 2>&1 || true')
-TR[sockfs]=$(tls_best "$tls_new"'; echo "connect localhost:$SRC" > $d/ctl; cat $d/data > /dev/null 2>&1; rmdir $d')
-TR[socat]=$(tls_best 'socat -u OPENSSL:localhost:$SRC,cafile=$CA /dev/null')
-TR[socat_b]=$(tls_best 'socat -b 131072 -u OPENSSL:localhost:$SRC,cafile=$CA /dev/null')
-TR[s_client]=$(tls_best 'openssl s_client -quiet -ign_eof -connect localhost:$SRC -CAfile $CA < /dev/null > /dev/null 2>&1 || true')
+TR[sockfs]=$(tls_recv "$tls_new"'; echo "connect localhost:$SRC" > $d/ctl; cat $d/data > $OUT 2>/dev/null; rmdir $d')
+TR[socat]=$(tls_recv 'socat -u OPENSSL:localhost:$SRC,cafile=$CA GOPEN:$OUT')
+TR[socat_b]=$(tls_recv 'socat -b 131072 -u OPENSSL:localhost:$SRC,cafile=$CA GOPEN:$OUT')
+TR[s_client]=$(tls_recv 'openssl s_client -quiet -ign_eof -connect localhost:$SRC -CAfile $CA < /dev/null 2>/dev/null > $OUT || true')
 # tls_rows TITLE ARRAY: one direction's rows, against the better socat.
 tls_rows() {
 	local -n fig=$2
