@@ -1,21 +1,32 @@
 /*
  * nullfs: the cheapest FUSE file system libfuse 3 makes, for the bench's
  * floor.  One file, "f", direct_io like sockfs's data: a read answers 0
- * at once, a write takes everything and sends nothing.  Entries and
- * attributes are cached for a day.  Whatever a loop costs against it is
- * what FUSE itself costs on this machine; sockfs cannot be cheaper.
+ * at once, a write takes everything and sends nothing.  And "uPORT" for
+ * any port: each write to it is sent at once as one UDP datagram to
+ * 127.0.0.1:PORT, the least a FUSE file system that sends can do.
+ * Entries and attributes are cached for a day.  Whatever a loop costs
+ * against it is what FUSE itself costs on this machine; sockfs cannot be
+ * cheaper.
  *
  *   nullfs MOUNTPOINT        (single-threaded, in the foreground)
  */
 #define FUSE_USE_VERSION 35
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define FILE_INO 2
+#define PORT_INO 100000		/* + the port: "uPORT" */
 #define DAY 86400.0
+
+static int udp_fd = -1;
 
 static void fill(fuse_ino_t ino, struct stat *st)
 {
@@ -29,12 +40,16 @@ static void fill(fuse_ino_t ino, struct stat *st)
 static void null_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e = { .ino = FILE_INO, .attr_timeout = DAY, .entry_timeout = DAY };
+	char *end = NULL;
+	long port = name[0] == 'u' ? strtol(name + 1, &end, 10) : 0;
 
-	if (parent != FUSE_ROOT_ID || strcmp(name, "f") != 0) {
+	if (parent == FUSE_ROOT_ID && end && *end == '\0' && port > 0 && port < 65536)
+		e.ino = PORT_INO + (fuse_ino_t)port;
+	else if (parent != FUSE_ROOT_ID || strcmp(name, "f") != 0) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	fill(FILE_INO, &e.attr);
+	fill(e.ino, &e.attr);
 	fuse_reply_entry(req, &e);
 }
 
@@ -68,6 +83,15 @@ static void null_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void null_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		       off_t off, struct fuse_file_info *fi)
 {
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	if (ino > PORT_INO) {
+		to.sin_port = htons((uint16_t)(ino - PORT_INO));
+		if (sendto(udp_fd, buf, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+			fuse_reply_err(req, errno);
+			return;
+		}
+	}
 	fuse_reply_write(req, size);
 }
 
@@ -98,13 +122,18 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	args.argc = 1;
+	if ((udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 1;
 	se = fuse_session_new(&args, &null_ops, sizeof(null_ops), NULL);
 	if (se == NULL)
 		return 1;
-	if (fuse_session_mount(se, argv[1]) == 0) {
+	/* SIGTERM ends the loop, so the mount goes with the process. */
+	if (fuse_set_signal_handlers(se) == 0 && fuse_session_mount(se, argv[1]) == 0) {
 		ret = fuse_session_loop(se) != 0;
 		fuse_session_unmount(se);
 	}
+	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
+	close(udp_fd);
 	return ret;
 }

@@ -214,12 +214,12 @@ per_s() {
 	t1=$(now)
 	python3 -c "import sys; print('%.0f' % ($N / (float(sys.argv[1]) - float(sys.argv[2]))))" "$t1" "$t0"
 }
-# rate NAME LOOP: per_s through sockfs to a counting peer, and the count
-# that arrived.
+# rate NAME LOOP [D]: per_s through sockfs (or mount point D) to a
+# counting peer, and the count that arrived.
 rate() {
 	local name=$1 port m
 	serve "u$name" udp-count "$N"
-	m=$(per_s "$2" "$mnt" "$port")
+	m=$(per_s "$2" "${3:-$mnt}" "$port")
 	wait "${pids[-1]}" 2>/dev/null || true
 	echo "$m $(cat "$work/u$name.out")"
 }
@@ -234,6 +234,10 @@ read -r m_nc g_nc < <(rate nc 'for ((i = 0; i < N; i++)); do echo m | nc -u -w0 
 # nothing arrives): what any FUSE file system could do here at most.
 m_fopen=$(per_s 'for ((i = 0; i < N; i++)); do echo m > $D/f; done' "$nmnt")
 m_fkept=$(per_s 'exec 3>$D/f; for ((i = 0; i < N; i++)); do echo m >&3; done' "$nmnt")
+# The ceiling for a file system that sends: nullfs's uPORT sends each
+# write as a datagram at once and does nothing else.
+read -r m_uopen g_uopen < <(rate uopen 'for ((i = 0; i < N; i++)); do echo m > $D/u$P; done' "$nmnt")
+read -r m_ukept g_ukept < <(rate ukept 'exec 3>$D/u$P; for ((i = 0; i < N; i++)); do echo m >&3; done' "$nmnt")
 row "2. shell loop, UDP messages/s ($N, delivered)" ""
 row "   sockfs, echo m > data (opens each time)" "$m_open" "($g_open)"
 row "   sockfs, exec 3>data; echo m >&3" "$m_kept" "($g_kept)"
@@ -249,6 +253,12 @@ row "   sockfs opening / bash /dev/udp" "$(ratio "$m_open" "$m_bash")x" "target 
 row "   sockfs kept open / bash kept open" "$(ratio "$m_kept" "$m_bkept")x" "target >= 0.60x"
 row "   ceiling opening / bash /dev/udp" "$(ratio "$m_fopen" "$m_bash")x"
 row "   ceiling kept open / bash kept open" "$(ratio "$m_fkept" "$m_bkept")x"
+row "   sending ceiling: nullfs, echo m > uPORT" "$m_uopen" "($g_uopen)"
+row "   sending ceiling: nullfs, exec 3>uPORT; echo m >&3" "$m_ukept" "($g_ukept)"
+row "   sending ceiling opening / bash /dev/udp" "$(ratio "$m_uopen" "$m_bash")x"
+row "   sending ceiling kept open / bash kept open" "$(ratio "$m_ukept" "$m_bkept")x"
+row "   sockfs opening / sending ceiling" "$(ratio "$m_open" "$m_uopen")x"
+row "   sockfs kept open / sending ceiling" "$(ratio "$m_kept" "$m_ukept")x"
 fi
 
 # --- 3. round trips --------------------------------------------------------
