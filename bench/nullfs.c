@@ -97,6 +97,7 @@ static void null_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t s
 
 static void null_init(void *userdata, struct fuse_conn_info *conn)
 {
+	conn->max_write = 1 << 20;	/* as sockfs's: 1 MiB writes */
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
