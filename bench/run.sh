@@ -79,6 +79,9 @@ serve() {
 	port=$(cat "$work/$name.port")
 }
 
+# calc FORMAT EXPR: awk's arithmetic on EXPR (with max), printed with FORMAT.
+calc() { awk "function max(a, b) { return a > b ? a : b } BEGIN { printf \"$1\", $2 }"; }
+
 # best_mbs CMD: best MB/s of REPS runs of CMD (with $ON in front, when
 # placement set it), each moving BYTES; timed from start to exit.
 best_mbs() {
@@ -87,13 +90,13 @@ best_mbs() {
 		t0=$(now)
 		${ON:-} bash -c "$1"
 		t1=$(now)
-		best=$(python3 -c "import sys; print(max(float(sys.argv[1]), $BYTES / (float(sys.argv[2]) - float(sys.argv[3])) / 1e6))" "$best" "$t1" "$t0")
+		best=$(calc %f "max($best, $BYTES / ($t1 - $t0) / 1e6)")
 	done
 	printf '%.0f' "$best"
 }
 
 rows=()
-ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
+ratio() { calc %.2f "$1 / $2"; }
 row() { rows+=("$(printf '%-44s %14s  %s' "$1" "$2" "${3:-}")"); }
 
 # --- 1. bulk TCP ---------------------------------------------------------
@@ -143,7 +146,7 @@ best_send() {
 		for _ in $(seq 600); do [ "$(wc -l < "$work/sink.out")" -gt "$before" ] && break; sleep 0.05; done
 		line=$(tail -1 "$work/sink.out")
 		[ "${line% *}" = "$BYTES" ] || { echo "bench: $name delivered ${line% *} bytes" >&2; exit 1; }
-		best=$(python3 -c "import sys; print(max(float(sys.argv[1]), $BYTES / (float(sys.argv[2]) - float(sys.argv[3])) / 1e6))" "$best" "${line#* }" "$t0")
+		best=$(calc %f "max($best, $BYTES / (${line#* } - $t0) / 1e6)")
 	done
 	printf '%.0f' "$best"
 }
@@ -158,7 +161,7 @@ S[kernel]=$(best_send kernel "$work/kernel send \$PORT \$FILE")
 # The daemon's CPU time (user + system) per GiB moved: steadier than MB/s
 # on a small machine, where the figure depends on which tasks share a CPU.
 ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
-cpu_per_gib() { python3 -c "import os, sys; print('%.2f' % ((int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf('SC_CLK_TCK') / ($REPS * $BYTES / 2**30)))" "$1" "$2"; }
+cpu_per_gib() { calc %.2f "($2 - $1) / $(getconf CLK_TCK) / ($REPS * $BYTES / 2^30)"; }
 c0=$(ticks)
 S[sockfs]=$(best_send sockfs "$sfs_send")
 S[cpu]=$(cpu_per_gib "$c0" "$(ticks)")
@@ -223,7 +226,7 @@ per_s() {
 	t0=$(now)
 	P=${3:-} N=$N D=$2 bash -c "$1"
 	t1=$(now)
-	python3 -c "import sys; print('%.0f' % ($N / (float(sys.argv[1]) - float(sys.argv[2]))))" "$t1" "$t0"
+	calc %.0f "$N / ($t1 - $t0)"
 }
 # best_per_s LOOP D: the best per_s of REPS runs.
 best_per_s() {
@@ -299,7 +302,7 @@ rtt_s=$(T rtt-sockfs "$d" 10000)
 rtt_k=$(T rtt-direct "$EP" 10000)
 rtt_n=$(T rtt-null "$nmnt/f" 10000)
 rmdir "$d"
-rtt_floor=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[1]) + float(sys.argv[2])))" "$rtt_k" "$rtt_n")
+rtt_floor=$(calc %.1f "$rtt_k + $rtt_n")
 row "3. UDP round trip, microseconds (10,000)" ""
 row "   plain socket (python)" "$rtt_k"
 row "   sockfs data file, kept open (python)" "$rtt_s"
@@ -400,13 +403,15 @@ TSRC=$(free_port)
 socat -U "OPENSSL-LISTEN:$TSRC,bind=127.0.0.1,reuseaddr,fork,$OSSL" "FILE:$tdir/bulk" &
 pids+=($!)
 sleep 0.5
+# tls_env CMD...: CMD with the servers, the file and the CA in its environment.
+tls_env() { SINK=$TSINK SRC=$TSRC FILE=$tdir/bulk CA=$tdir/cert.pem "$@"; }
 # tls_best CMD: best MB/s of REPS runs of CMD, placed freely.
-tls_best() { ON= SINK=$TSINK SRC=$TSRC FILE=$tdir/bulk CA=$tdir/cert.pem OUT=/dev/null best_mbs "$1"; }
+tls_best() { ON= OUT=/dev/null tls_env best_mbs "$1"; }
 # tls_recv CMD: tls_best for a receive, which first checks, untimed, that
 # CMD (writing to $OUT) gets all BYTES; a short one is a 0, said on stderr.
 tls_recv() {
 	local got
-	got=$(SRC=$TSRC CA=$tdir/cert.pem OUT=/dev/stdout bash -c "$1" | wc -c)
+	got=$(OUT=/dev/stdout tls_env bash -c "$1" | wc -c)
 	if [ "$got" -ne "$BYTES" ]; then
 		echo "bench: received $got of $BYTES bytes: $1" >&2
 		echo 0
@@ -453,7 +458,7 @@ t0=$(now)
 n=$(openssl s_time -connect "localhost:$HS" -new -time 5 -CAfile "$tdir/cert.pem" 2>/dev/null |
 	sed -n 's/^\([0-9]*\) connections in [0-9]* real seconds.*/\1/p' | head -1)
 t1=$(now)
-st=$(python3 -c "import sys; print('%.0f' % (int(sys.argv[1]) / (float(sys.argv[2]) - float(sys.argv[3]))))" "${n:-0}" "$t1" "$t0")
+st=$(calc %.0f "${n:-0} / ($t1 - $t0)")
 hs_loop() {
 	python3 - "$1" "${2:-$mnt}" "$HS" "$tdir/cert.pem" <<'PY'
 import os, socket, ssl, sys, time
@@ -489,7 +494,7 @@ hs=$(hs_loop sockfs)
 # nullfs cost what FUSE alone costs a handshake; with s_time's own time
 # per handshake, that is as fast as any FUSE file system could go.
 nl=$(hs_loop null "$nmnt")
-floor=$(python3 -c "import sys; print('%.0f' % (1 / (1 / float(sys.argv[1]) + 1 / float(sys.argv[2]))))" "$st" "$nl")
+floor=$(calc %.0f "1 / (1 / $st + 1 / $nl)")
 row "6. TLS handshakes per second, one at a time" ""
 row "   openssl s_time -new" "$st"
 row "   python ssl, connect and close" "$py"
