@@ -27,6 +27,13 @@ new_tls() {
 	echo "$t"
 }
 
+# soon FOLDER FILTER VALUE WHAT: waits up to 5 s for jq FILTER of FOLDER's
+# status to be VALUE, then checks that it is.
+soon() {
+	for _ in $(seq 100); do [ "$(jq -r "$2" "$1/status")" = "$3" ] && break; sleep 0.05; done
+	expect_eq "$(jq -r "$2" "$1/status")" "$3" "$4"
+}
+
 # --- bytes, both ways ---
 
 # 64 MiB each way; 4 under valgrind, where the daemon's crypto runs slowly.
@@ -199,12 +206,10 @@ t=$(new_tls)
 "${WITH_SIGINT[@]}" bash -c "echo 'connect localhost:$(ready_of stall)' > '$t/ctl'" &
 pid=$!
 # Python starts slowly: the signal must come once the handshake waits.
-for _ in $(seq 100); do [ "$(jq -r .tls.state "$t/status")" = handshaking ] && break; sleep 0.05; done
-expect_eq "$(jq -r .tls.state "$t/status")" handshaking "before Ctrl-C"
+soon "$t" .tls.state handshaking "before Ctrl-C"
 kill -INT "$pid"
 wait "$pid" && fail "the interrupted connect succeeded"
-for _ in $(seq 50); do [ "$(jq -r .state "$t/status")" = open ] && break; sleep 0.1; done
-expect_eq "$(jq -r .state "$t/status")" open "after Ctrl-C"
+soon "$t" .state open "after Ctrl-C"
 echo "connect localhost:$ECHO" > "$t/ctl"
 expect_eq "$(jq -r .tls.state "$t/status")" established "connecting again after Ctrl-C"
 ok "a peer that is not TLS fails with EPROTO; one that stops mid-handshake times out, or Ctrl-C ends it, and the socket can connect again"
@@ -217,8 +222,7 @@ ok "a peer that is not TLS fails with EPROTO; one that stops mid-handshake times
 tlspeer slow slow "$C" 1
 t=$(new_tls)
 expect_eq "$("$FILEIO" write "$t/ctl" "connect localhost:$(ready_of slow)" nb)" EINPROGRESS "O_NONBLOCK connect"
-for _ in $(seq 100); do [ "$(jq -r .tls.state "$t/status")" = handshaking ] && break; sleep 0.02; done
-expect_eq "$(jq -r .tls.state "$t/status")" handshaking "just after EINPROGRESS"
+soon "$t" .tls.state handshaking "just after EINPROGRESS"
 expect_eq "$("$FILEIO" read "$t/data" 10 nb)" EAGAIN "an O_NONBLOCK read during the handshake"
 expect_eq "$("$FILEIO" write "$t/data" x nb)" EAGAIN "an O_NONBLOCK write during the handshake"
 expect_eq "$("$FILEIO" poll "$t/data" 200 out)" timeout "poll for writing during the handshake"
