@@ -4,7 +4,11 @@
  * at once, a write takes everything and sends nothing.  And "uPORT" for
  * any port: each write to it is sent at once as one UDP datagram to
  * 127.0.0.1:PORT, the least a FUSE file system that sends can do.
- * Entries and attributes are cached for a day.  Whatever a loop costs
+ * "tPORT" is TCP: each open connects to 127.0.0.1:PORT, a write is sent
+ * whole (blocking), a read is one recv(2) of the size asked, and release
+ * closes; the least a FUSE file system that streams can do.  Files report
+ * st_blksize 1 MiB, as sockfs's do, so cat asks in requests of the same
+ * size.  Entries and attributes are cached for a day.  Whatever a loop costs
  * against it is what FUSE itself costs on this machine; sockfs cannot be
  * cheaper.
  *
@@ -24,6 +28,8 @@
 
 #define FILE_INO 2
 #define PORT_INO 100000		/* + the port: "uPORT" */
+#define TCP_INO 200000		/* + the port: "tPORT" */
+#define IO_MAX (1 << 20)
 #define DAY 86400.0
 
 static int udp_fd = -1;
@@ -35,16 +41,17 @@ static void fill(fuse_ino_t ino, struct stat *st)
 	st->st_mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0666;
 	st->st_nlink = ino == FUSE_ROOT_ID ? 2 : 1;
 	st->st_size = 4096;
+	st->st_blksize = IO_MAX;
 }
 
 static void null_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e = { .ino = FILE_INO, .attr_timeout = DAY, .entry_timeout = DAY };
 	char *end = NULL;
-	long port = name[0] == 'u' ? strtol(name + 1, &end, 10) : 0;
+	long port = name[0] == 'u' || name[0] == 't' ? strtol(name + 1, &end, 10) : 0;
 
 	if (parent == FUSE_ROOT_ID && end && *end == '\0' && port > 0 && port < 65536)
-		e.ino = PORT_INO + (fuse_ino_t)port;
+		e.ino = (name[0] == 'u' ? PORT_INO : TCP_INO) + (fuse_ino_t)port;
 	else if (parent != FUSE_ROOT_ID || strcmp(name, "f") != 0) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -67,37 +74,90 @@ static void null_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int 
 	null_getattr(req, ino, fi);
 }
 
+static struct sockaddr_in loopback(fuse_ino_t port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	to.sin_port = htons((uint16_t)port);
+	return to;
+}
+
 static void null_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
+	fi->fh = (uint64_t)-1;
+	if (ino > TCP_INO) {
+		struct sockaddr_in to = loopback(ino - TCP_INO);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+			fuse_reply_err(req, errno);
+			if (fd >= 0)
+				close(fd);
+			return;
+		}
+		fi->fh = (uint64_t)fd;
+	}
 	fuse_reply_open(req, fi);
+}
+
+static void null_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if (fi->fh != (uint64_t)-1)
+		close((int)fi->fh);
+	fuse_reply_err(req, 0);
 }
 
 static void null_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
-	fuse_reply_buf(req, NULL, 0);
+	static char buf[IO_MAX];
+	ssize_t n = 0;
+
+	if (fi->fh != (uint64_t)-1 && (n = recv((int)fi->fh, buf, size, 0)) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_buf(req, buf, (size_t)n);
+}
+
+/* A TCP write is sent whole before it is answered, as sockfs answers. */
+static int send_all(int fd, const char *buf, size_t size)
+{
+	while (size > 0) {
+		ssize_t n = send(fd, buf, size, MSG_NOSIGNAL);
+
+		if (n < 0)
+			return errno;
+		buf += n;
+		size -= (size_t)n;
+	}
+	return 0;
 }
 
 static void null_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		       off_t off, struct fuse_file_info *fi)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int err = 0;
 
-	if (ino > PORT_INO) {
-		to.sin_port = htons((uint16_t)(ino - PORT_INO));
-		if (sendto(udp_fd, buf, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
-			fuse_reply_err(req, errno);
-			return;
-		}
+	if (ino > TCP_INO)
+		err = send_all((int)fi->fh, buf, size);
+	else if (ino > PORT_INO) {
+		struct sockaddr_in to = loopback(ino - PORT_INO);
+
+		if (sendto(udp_fd, buf, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			err = errno;
 	}
-	fuse_reply_write(req, size);
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_write(req, size);
 }
 
 static void null_init(void *userdata, struct fuse_conn_info *conn)
 {
-	conn->max_write = 1 << 20;	/* as sockfs's: 1 MiB writes */
+	conn->max_write = IO_MAX;	/* as sockfs's: 1 MiB writes */
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
@@ -108,6 +168,7 @@ static const struct fuse_lowlevel_ops null_ops = {
 	.getattr = null_getattr,
 	.setattr = null_setattr,
 	.open = null_open,
+	.release = null_release,
 	.read = null_read,
 	.write = null_write,
 };
