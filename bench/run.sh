@@ -247,47 +247,45 @@ per_s() {
 	t1=$(now)
 	calc %.0f "$N / ($t1 - $t0)"
 }
-# best_per_s LOOP D: the best per_s of REPS runs.
-best_per_s() {
-	local best=0 m
-	for _ in $(seq "$REPS"); do
-		m=$(per_s "$1" "$2")
-		[ "$m" -le "$best" ] || best=$m
-	done
-	echo "$best"
-}
-# rate NAME LOOP [D]: the best of REPS per_s through sockfs (or mount
-# point D) to a new counting peer each time, and how many of that run's
-# messages arrived.
-rate() {
-	local name=$1 port m best=0 got=0
-	for _ in $(seq "$REPS"); do
-		serve "u$name" udp-count "$N"
-		m=$(per_s "$2" "${3:-$mnt}" "$port")
-		wait "${pids[-1]}" 2>/dev/null || true
-		if [ "$m" -gt "$best" ]; then
-			best=$m
-			got=$(cat "$work/u$name.out")
-		fi
-	done
-	echo "$best $got"
+# take NAME LOOP [D]: one run of LOOP through sockfs (or mount point D) to
+# a new counting peer; keeps NAME's best figure and how many of that run's
+# messages arrived.  LOOPs that send nowhere (nullfs's f) get no peer.
+declare -A best got
+take() {
+	local name=$1 m port=
+	case $2 in *'$P'*) serve "u$name" udp-count "$N" ;; esac
+	m=$(per_s "$2" "${3:-$mnt}" "$port")
+	[ -z "$port" ] || wait "${pids[-1]}" 2>/dev/null || true
+	if [ "$m" -gt "${best[$name]:-0}" ]; then
+		best[$name]=$m
+		got[$name]=$([ -z "$port" ] || cat "$work/u$name.out")
+	fi
 }
 sfs_udp='d=$D/udp/$(cat $D/udp/clone); echo "to 127.0.0.1:$P" > $d/ctl;'
-read -r m_open g_open < <(rate open "$sfs_udp"' for ((i = 0; i < N; i++)); do echo m > $d/data; done')
-read -r m_kept g_kept < <(rate kept "$sfs_udp"' exec 3>$d/data; for ((i = 0; i < N; i++)); do echo m >&3; done')
-read -r m_bash g_bash < <(rate bash 'for ((i = 0; i < N; i++)); do echo m > /dev/udp/127.0.0.1/$P; done')
-read -r m_bkept g_bkept < <(rate bkept 'exec 3>/dev/udp/127.0.0.1/$P; for ((i = 0; i < N; i++)); do echo m >&3; done')
+each='for ((i = 0; i < N; i++)); do'
+# The loops take turns, REPS rounds, so that a slower minute of this
+# machine falls on all of them and not on one: the ratios compare like
+# with like.  The ceilings are the same loops against nullfs: f sends
+# nothing, uPORT sends each write as a datagram at once and does nothing
+# else (what any FUSE file system that sends could do here at most).
+for _ in $(seq "$REPS"); do
+	take open "$sfs_udp $each"' echo m > $d/data; done'
+	take kept "$sfs_udp"' exec 3>$d/data; '"$each"' echo m >&3; done'
+	take bash "$each"' echo m > /dev/udp/127.0.0.1/$P; done'
+	take bkept 'exec 3>/dev/udp/127.0.0.1/$P; '"$each"' echo m >&3; done'
+	take fopen "$each"' echo m > $D/f; done' "$nmnt"
+	take fkept 'exec 3>$D/f; '"$each"' echo m >&3; done' "$nmnt"
+	take uopen "$each"' echo m > $D/u$P; done' "$nmnt"
+	take ukept 'exec 3>$D/u$P; '"$each"' echo m >&3; done' "$nmnt"
+done
 # socat and nc start a process per message: 500 of them, once.
-read -r m_socat g_socat < <(N=500 REPS=1 rate socat 'for ((i = 0; i < N; i++)); do echo m | socat -u - UDP:127.0.0.1:$P; done')
-read -r m_nc g_nc < <(N=500 REPS=1 rate nc 'for ((i = 0; i < N; i++)); do echo m | nc -u -w0 127.0.0.1 $P; done')
-# The ceiling: the same loops writing to nullfs, which sends nothing (so
-# nothing arrives): what any FUSE file system could do here at most.
-m_fopen=$(best_per_s 'for ((i = 0; i < N; i++)); do echo m > $D/f; done' "$nmnt")
-m_fkept=$(best_per_s 'exec 3>$D/f; for ((i = 0; i < N; i++)); do echo m >&3; done' "$nmnt")
-# The ceiling for a file system that sends: nullfs's uPORT sends each
-# write as a datagram at once and does nothing else.
-read -r m_uopen g_uopen < <(rate uopen 'for ((i = 0; i < N; i++)); do echo m > $D/u$P; done' "$nmnt")
-read -r m_ukept g_ukept < <(rate ukept 'exec 3>$D/u$P; for ((i = 0; i < N; i++)); do echo m >&3; done' "$nmnt")
+N=500 take socat "$each"' echo m | socat -u - UDP:127.0.0.1:$P; done'
+N=500 take nc "$each"' echo m | nc -u -w0 127.0.0.1 $P; done'
+m_open=${best[open]} g_open=${got[open]} m_kept=${best[kept]} g_kept=${got[kept]}
+m_bash=${best[bash]} g_bash=${got[bash]} m_bkept=${best[bkept]} g_bkept=${got[bkept]}
+m_socat=${best[socat]} g_socat=${got[socat]} m_nc=${best[nc]} g_nc=${got[nc]}
+m_fopen=${best[fopen]} m_fkept=${best[fkept]}
+m_uopen=${best[uopen]} g_uopen=${got[uopen]} m_ukept=${best[ukept]} g_ukept=${got[ukept]}
 row "2. shell loop, UDP messages/s (best of $REPS, $MSGS messages; delivered)" ""
 row "   sockfs, echo m > data (opens each time)" "$m_open" "($g_open)"
 row "   sockfs, exec 3>data; echo m >&3" "$m_kept" "($g_kept)"
