@@ -33,6 +33,11 @@ int tls_opt_by_name(const char *name)
 	return -1;
 }
 
+const char *tls_opt_name(enum tls_opt id)
+{
+	return opts[id].name;
+}
+
 /* A host name or address as a certificate may carry it: letters, digits
  * and . - _ : * (IPv6 literals, wildcards are the certificate's business). */
 static bool is_name(const char *v)

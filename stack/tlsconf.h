@@ -34,6 +34,8 @@ struct tls_conf {
 
 /* Returns the option called NAME, or -1. */
 int tls_opt_by_name(const char *name);
+/* The name `set` knows option ID by. */
+const char *tls_opt_name(enum tls_opt id);
 /* Checks VALUE's form for option ID: 0, or -EINVAL with a reason. */
 int tls_opt_check(enum tls_opt id, const char *value, const char **why);
 /* Sets option ID in *C (allocated on first use): 0 or -ENOMEM. */

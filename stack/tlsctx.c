@@ -70,9 +70,9 @@ const char *tls_ssl_reason(void)
 	return r ? r : "unknown error";
 }
 
-/* Opens PATH as the thread's caller, so a refusal says which errno, and
- * tells which file it is in *SB when SB is not NULL. */
-static int probe_stat(const char *what, const char *path, struct stat *sb, char *why,
+/* Opens PATH, option ID's file, as the thread's caller, so a refusal
+ * says which errno, and tells which file it is in *SB when SB is not NULL. */
+static int probe_stat(enum tls_opt id, const char *path, struct stat *sb, char *why,
 		      size_t whysize)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
@@ -82,13 +82,13 @@ static int probe_stat(const char *what, const char *path, struct stat *sb, char 
 	if (fd >= 0)
 		close(fd);
 	if (err)
-		snprintf(why, whysize, "%s %s: %s", what, path, strerror(err));
+		snprintf(why, whysize, "%s %s: %s", tls_opt_name(id), path, strerror(err));
 	return -err;
 }
 
-static int probe(const char *what, const char *path, char *why, size_t whysize)
+static int probe(enum tls_opt id, const char *path, char *why, size_t whysize)
 {
-	return probe_stat(what, path, NULL, why, whysize);
+	return probe_stat(id, path, NULL, why, whysize);
 }
 
 /* Every readable file of folder PATH that holds certificates is trusted. */
@@ -136,7 +136,7 @@ static int load_trust(SSL_CTX *ctx, const struct tls_conf *c, char *why, size_t 
 		SSL_CTX_set_cert_store(ctx, st);	/* takes our reference */
 		return 0;
 	}
-	if (file && ((err = probe("cafile", file, why, whysize)) != 0))
+	if (file && ((err = probe(TLS_CAFILE, file, why, whysize)) != 0))
 		return err;
 	if (file && SSL_CTX_load_verify_file(ctx, file) != 1) {
 		snprintf(why, whysize, "cafile %s: %s", file, tls_ssl_reason());
@@ -158,7 +158,7 @@ static int load_identity(SSL_CTX *ctx, const struct tls_conf *c, bool server, ch
 	}
 	if (!cert)
 		return 0;
-	if ((err = probe("cert", cert, why, whysize)) || (err = probe("key", key, why, whysize)))
+	if ((err = probe(TLS_CERT, cert, why, whysize)) || (err = probe(TLS_KEY, key, why, whysize)))
 		return err;
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		snprintf(why, whysize, "cert %s: %s", cert, tls_ssl_reason());
@@ -183,7 +183,7 @@ static int load_clientca(SSL_CTX *ctx, const char *path, char *why, size_t whysi
 	STACK_OF(X509_NAME) *names;
 	int err;
 
-	if ((err = probe("clientca", path, why, whysize)) != 0)
+	if ((err = probe(TLS_CLIENTCA, path, why, whysize)) != 0)
 		return err;
 	if (SSL_CTX_load_verify_file(ctx, path) != 1 ||
 	    (names = SSL_load_client_CA_file(path)) == NULL) {
@@ -289,17 +289,17 @@ static int build(const struct tls_conf *c, bool server, struct tls_ctx **out, ch
 
 /* --- kept client contexts --- */
 
-/* Appends to KEY (*LEN used of SIZE) which file PATH is, opened as the
- * caller, and when it last changed. */
-static int key_file(const char *what, const char *path, char *key, size_t *len, size_t size,
+/* Appends to KEY (*LEN used of SIZE) which file PATH, option ID's, is,
+ * opened as the caller, and when it last changed. */
+static int key_file(enum tls_opt id, const char *path, char *key, size_t *len, size_t size,
 		    char *why, size_t whysize)
 {
 	struct stat sb;
-	int err = probe_stat(what, path, &sb, why, whysize);
+	int err = probe_stat(id, path, &sb, why, whysize);
 
 	if (err == 0 && *len < size)
-		*len += (size_t)snprintf(key + *len, size - *len, "%s %ju %ju %jd %jd.%09ld %jd.%09ld\n",
-					 what, (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino,
+		*len += (size_t)snprintf(key + *len, size - *len, "%d %ju %ju %jd %jd.%09ld %jd.%09ld\n",
+					 (int)id, (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino,
 					 (intmax_t)sb.st_size, (intmax_t)sb.st_mtim.tv_sec,
 					 sb.st_mtim.tv_nsec, (intmax_t)sb.st_ctim.tv_sec,
 					 sb.st_ctim.tv_nsec);
@@ -311,8 +311,7 @@ static int key_file(const char *what, const char *path, char *key, size_t *len, 
 static int cache_key(const struct tls_conf *c, char *key, size_t size, char *why,
 		     size_t whysize)
 {
-	static const struct { enum tls_opt id; const char *what; } files[] = {
-		{ TLS_CAFILE, "cafile" }, { TLS_CERT, "cert" }, { TLS_KEY, "key" } };
+	static const enum tls_opt files[] = { TLS_CAFILE, TLS_CERT, TLS_KEY };
 	size_t len = 0;
 	const char *v;
 	int err;
@@ -324,8 +323,8 @@ static int cache_key(const struct tls_conf *c, char *key, size_t size, char *why
 		if ((v = tls_conf_get(c, id)) != NULL)
 			len += (size_t)snprintf(key + len, size - len, "%d=%s\n", id, v);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if ((v = tls_conf_get(c, files[i].id)) != NULL &&
-		    (err = key_file(files[i].what, v, key, &len, size, why, whysize)) != 0)
+		if ((v = tls_conf_get(c, files[i])) != NULL &&
+		    (err = key_file(files[i], v, key, &len, size, why, whysize)) != 0)
 			return err;
 	return len < size ? 0 : 1;
 }
