@@ -15,8 +15,9 @@
 # Bulk transfers run with the peers on one CPU and the measured side on the
 # others (BENCH_PLACE=split), then the kernel and sockfs once more with
 # placement left to the scheduler (free); BENCH_PLACE=free swaps the two.
-# Prints a table with ratios and the targets of issues 7, 18 and 19.  Run as root on
-# Debian from a built tree (bash tests/run.sh or make); installs its peers.
+# Prints a table with ratios and the targets of issues 7, 18 and 19.  Run
+# as root on Debian from a built tree (bash tests/run.sh or make); installs
+# its peers.
 # Only loopback is used.
 set -eu
 cd "$(dirname "$0")/.."
