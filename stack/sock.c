@@ -522,9 +522,10 @@ void sock_update_interest(struct sock *s)
 		ev |= EPOLLOUT;
 	/* Pollers wait on the descriptor, except while TLS is set up on it
 	 * (sock_poll): then on the handshake, which asks for its own. */
-	for (struct handle *h = s->handles; h && !s->up; h = h->next)
-		if (h->poll_handle)
-			ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
+	if (!s->up)
+		for (struct handle *h = s->handles; h; h = h->next)
+			if (h->poll_handle)
+				ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
 	/* TLS may need the other direction: a handshake, or a read that
 	 * must first write (and the reverse). */
 	if (s->tls && (s->up || s->readers.head || s->writers.head))

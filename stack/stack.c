@@ -29,14 +29,13 @@ uint32_t sock_poll(struct handle *h, uint32_t events)
 	for (struct sock *c = s->children; c; c = c->cnext)
 		if (!c->delivered && !c->up)
 			ready |= EPOLLIN;
+	/* While TLS is set up (s->up), data can be neither read nor written
+	 * whatever the descriptor says: the handshake's end wakes the poller
+	 * (sock_update_interest). */
 	if (s->fd < 0) {
 		/* Nothing can arrive; a write fails at once, which counts. */
 		ready |= EPOLLOUT;
-	} else if (s->up) {
-		/* TLS is being set up: whatever the descriptor says, data can
-		 * be neither read nor written until the handshake ends, and
-		 * its end wakes the poller (sock_update_interest). */
-	} else {
+	} else if (!s->up) {
 		p = (struct pollfd){ .fd = s->fd, .events = POLLIN | POLLOUT };
 		if (poll(&p, 1, 0) == 1)
 			ready |= (uint32_t)p.revents;
