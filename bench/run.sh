@@ -249,17 +249,18 @@ per_s() {
 	calc %.0f "$N / ($t1 - $t0)"
 }
 # take NAME LOOP [D]: one run of LOOP through sockfs (or mount point D) to
-# a new counting peer; keeps NAME's best figure and how many of that run's
-# messages arrived.  LOOPs that send nowhere (nullfs's f) get no peer.
-declare -A best got
+# a new counting peer; keeps NAME's best figure in M and how many of that
+# run's messages arrived in G.  LOOPs that send nowhere (nullfs's f) get
+# no peer.
+declare -A M G
 take() {
 	local name=$1 m port=
 	case $2 in *'$P'*) serve "u$name" udp-count "$N" ;; esac
 	m=$(per_s "$2" "${3:-$mnt}" "$port")
 	[ -z "$port" ] || wait "${pids[-1]}" 2>/dev/null || true
-	if [ "$m" -gt "${best[$name]:-0}" ]; then
-		best[$name]=$m
-		got[$name]=$([ -z "$port" ] || cat "$work/u$name.out")
+	if [ "$m" -gt "${M[$name]:-0}" ]; then
+		M[$name]=$m
+		G[$name]=$([ -z "$port" ] || cat "$work/u$name.out")
 	fi
 }
 sfs_udp='d=$D/udp/$(cat $D/udp/clone); echo "to 127.0.0.1:$P" > $d/ctl;'
@@ -282,32 +283,31 @@ done
 # socat and nc start a process per message: 500 of them, once.
 N=500 take socat "$each"' echo m | socat -u - UDP:127.0.0.1:$P; done'
 N=500 take nc "$each"' echo m | nc -u -w0 127.0.0.1 $P; done'
-m_open=${best[open]} g_open=${got[open]} m_kept=${best[kept]} g_kept=${got[kept]}
-m_bash=${best[bash]} g_bash=${got[bash]} m_bkept=${best[bkept]} g_bkept=${got[bkept]}
-m_socat=${best[socat]} g_socat=${got[socat]} m_nc=${best[nc]} g_nc=${got[nc]}
-m_fopen=${best[fopen]} m_fkept=${best[fkept]}
-m_uopen=${best[uopen]} g_uopen=${got[uopen]} m_ukept=${best[ukept]} g_ukept=${got[ukept]}
+# msg_row LABEL NAME: NAME's messages/s, and how many arrived if it sent.
+msg_row() { row "$1" "${M[$2]}" "${G[$2]:+(${G[$2]})}"; }
+# msg_ratio LABEL A B [TARGET]: A's messages/s over B's.
+msg_ratio() { row "$1" "$(ratio "${M[$2]}" "${M[$3]}")x" "${4:-}"; }
 row "2. shell loop, UDP messages/s (best of $REPS, $MSGS messages; delivered)" ""
-row "   sockfs, echo m > data (opens each time)" "$m_open" "($g_open)"
-row "   sockfs, exec 3>data; echo m >&3" "$m_kept" "($g_kept)"
-row "   bash, echo m > /dev/udp/..." "$m_bash" "($g_bash)"
-row "   bash, exec 3>/dev/udp/...; echo m >&3" "$m_bkept" "($g_bkept)"
-row "   socat -u - UDP: per message" "$m_socat" "($g_socat)"
-row "   nc -u -w0 per message" "$m_nc" "($g_nc)"
-row "   ceiling: nullfs, echo m > f (sends nothing)" "$m_fopen"
-row "   ceiling: nullfs, exec 3>f; echo m >&3" "$m_fkept"
-row "   sockfs kept open / bash /dev/udp" "$(ratio "$m_kept" "$m_bash")x" "target >= 0.50x"
-row "   sockfs opening / socat" "$(ratio "$m_open" "$m_socat")x" "target >= 20x"
-row "   sockfs opening / bash /dev/udp" "$(ratio "$m_open" "$m_bash")x" "target >= 0.50x"
-row "   sockfs kept open / bash kept open" "$(ratio "$m_kept" "$m_bkept")x" "target >= 0.60x"
-row "   ceiling opening / bash /dev/udp" "$(ratio "$m_fopen" "$m_bash")x"
-row "   ceiling kept open / bash kept open" "$(ratio "$m_fkept" "$m_bkept")x"
-row "   sending ceiling: nullfs, echo m > uPORT" "$m_uopen" "($g_uopen)"
-row "   sending ceiling: nullfs, exec 3>uPORT; echo m >&3" "$m_ukept" "($g_ukept)"
-row "   sending ceiling opening / bash /dev/udp" "$(ratio "$m_uopen" "$m_bash")x"
-row "   sending ceiling kept open / bash kept open" "$(ratio "$m_ukept" "$m_bkept")x"
-row "   sockfs opening / sending ceiling" "$(ratio "$m_open" "$m_uopen")x"
-row "   sockfs kept open / sending ceiling" "$(ratio "$m_kept" "$m_ukept")x"
+msg_row "   sockfs, echo m > data (opens each time)" open
+msg_row "   sockfs, exec 3>data; echo m >&3" kept
+msg_row "   bash, echo m > /dev/udp/..." bash
+msg_row "   bash, exec 3>/dev/udp/...; echo m >&3" bkept
+msg_row "   socat -u - UDP: per message" socat
+msg_row "   nc -u -w0 per message" nc
+msg_row "   ceiling: nullfs, echo m > f (sends nothing)" fopen
+msg_row "   ceiling: nullfs, exec 3>f; echo m >&3" fkept
+msg_ratio "   sockfs kept open / bash /dev/udp" kept bash "target >= 0.50x"
+msg_ratio "   sockfs opening / socat" open socat "target >= 20x"
+msg_ratio "   sockfs opening / bash /dev/udp" open bash "target >= 0.50x"
+msg_ratio "   sockfs kept open / bash kept open" kept bkept "target >= 0.60x"
+msg_ratio "   ceiling opening / bash /dev/udp" fopen bash
+msg_ratio "   ceiling kept open / bash kept open" fkept bkept
+msg_row "   sending ceiling: nullfs, echo m > uPORT" uopen
+msg_row "   sending ceiling: nullfs, exec 3>uPORT; echo m >&3" ukept
+msg_ratio "   sending ceiling opening / bash /dev/udp" uopen bash
+msg_ratio "   sending ceiling kept open / bash kept open" ukept bkept
+msg_ratio "   sockfs opening / sending ceiling" open uopen
+msg_ratio "   sockfs kept open / sending ceiling" kept ukept
 fi
 
 # --- 3. round trips --------------------------------------------------------
