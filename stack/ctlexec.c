@@ -411,6 +411,7 @@ static int connect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 static int disconnect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	bool renew = false;
 
 	if (s->fd < 0)
 		return CMD_DONE;
@@ -418,11 +419,25 @@ static int disconnect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 		w->why = "TLS is being set up on it (wait for that, or close it)";
 		return -EBUSY;
 	}
-	if (connect(s->fd, &sa, sizeof(sa)) < 0)
-		return -errno;
+	if (connect(s->fd, &sa, sizeof(sa)) < 0) {
+		if (errno != EOPNOTSUPP || !tls_in_kernel(s->tls))
+			return -errno;
+		/* The kernel will not disconnect a connection whose records
+		 * it carries (kernel TLS): the descriptor is closed instead,
+		 * and the next connect makes a new one.  A bound socket
+		 * would lose its address, which a disconnect keeps. */
+		if (s->bound) {
+			w->why = "the kernel cannot disconnect a connection that kernel TLS carries: "
+				 "close this bound socket instead, or `set ktls 0` before connect";
+			return -EOPNOTSUPP;
+		}
+		renew = true;
+	}
 	/* The TLS of the connection goes with it. */
 	tls_free(s->tls);
 	s->tls = NULL;
+	if (renew)
+		sock_drop_fd(s);
 	if (s->state == SS_CONNECTED || s->state == SS_CONNECTING)
 		s->state = unconnected(s);
 	return CMD_DONE;

@@ -210,6 +210,13 @@ static void drop_fd(struct sock *s)
 	quota_give(&s->st->quotas, s->uid, Q_FDS, 1);
 }
 
+void sock_drop_fd(struct sock *s)
+{
+	if (s->fd >= 0)
+		drop_fd(s);
+	s->state = SS_NEW;
+}
+
 /* Options given before the socket existed; those that have no meaning for
  * the family chosen (v6only on IPv4) are skipped, any other failure fails. */
 static int apply_saved_options(struct sock *s)

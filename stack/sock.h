@@ -204,6 +204,9 @@ void sock_set_err(struct sock *s, const char *what, const char *reason);
 /* Makes sure the kernel socket exists, in FAMILY (0: the kind's default).
  * A refusal of the owner's limits (EMFILE, ENFILE) says why in *WHY. */
 int sock_ensure_fd(struct sock *s, int family, const char **why);
+/* Closes S's descriptor (S is then SS_NEW): the next command that needs
+ * one makes a new one, with the options set so far. */
+void sock_drop_fd(struct sock *s);
 
 /* Handles */
 struct handle *handle_open(struct sock *s, int file);

@@ -99,10 +99,18 @@ struct tls *tls_new(struct tls_ctx *x, int fd, bool server, const char *host, ch
  * and dropped first, as far as they have come. */
 static void drain(int fd)
 {
-	char buf[4096];
+	char buf[4096], cbuf[CMSG_SPACE(sizeof(unsigned char))];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	for (int i = 0; i < 64 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
-		;
+	/* Room for a control message: under kernel TLS, a record that is not
+	 * data (a ticket, an alert) is handed over only with its type. */
+	for (int i = 0; i < 64; i++) {
+		m.msg_control = cbuf;
+		m.msg_controllen = sizeof(cbuf);
+		if (recvmsg(fd, &m, MSG_DONTWAIT) <= 0)
+			break;
+	}
 }
 
 void tls_free(struct tls *t)
@@ -345,6 +353,19 @@ static json_t *cert_json(X509 *c)
 			 "not_after", time_json(X509_get0_notAfter(c)), "sha256", hex);
 }
 
+/* Which directions the kernel's TLS carries. */
+static json_t *ktls_json(const struct tls *t)
+{
+	return json_pack("{s:b,s:b}", "send", BIO_get_ktls_send(SSL_get_wbio(t->ssl)),
+			 "recv", BIO_get_ktls_recv(SSL_get_rbio(t->ssl)));
+}
+
+bool tls_in_kernel(const struct tls *t)
+{
+	return t && (BIO_get_ktls_send(SSL_get_wbio(t->ssl)) ||
+		     BIO_get_ktls_recv(SSL_get_rbio(t->ssl)));
+}
+
 static json_t *verify_json(const struct tls *t)
 {
 	long vr = SSL_get_verify_result(t->ssl);
@@ -365,7 +386,7 @@ json_t *tls_json(const struct tls *t)
 	json_t *o;
 
 	SSL_get0_alpn_selected(t->ssl, &alpn, &alen);
-	o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		      "role", t->server ? "server" : "client",
 		      "state", !t->established ? (t->done ? "failed" : "handshaking")
 			       : t->done ? "closed" : "established",
@@ -375,7 +396,8 @@ json_t *tls_json(const struct tls *t)
 		      "sni", sni ? json_string(sni) : json_null(),
 		      "verify", verify_json(t),
 		      "peer_certificate", cert_json(peer),
-		      "end", t->end ? json_string(t->end) : json_null());
+		      "end", t->end ? json_string(t->end) : json_null(),
+		      "ktls", ktls_json(t));
 	X509_free(peer);
 	return o;
 }
@@ -402,5 +424,6 @@ uint32_t tls_want(const struct tls *t) { return 0; }
 bool tls_pending(const struct tls *t) { return false; }
 const char *tls_why(const struct tls *t) { return ""; }
 json_t *tls_json(const struct tls *t) { return json_null(); }
+bool tls_in_kernel(const struct tls *t) { return false; }
 
 #endif

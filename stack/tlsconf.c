@@ -23,6 +23,7 @@ static const struct {
 	[TLS_MINVERSION] = { "minversion", F_VERSION },
 	[TLS_CIPHERS] = { "ciphers", F_TEXT },
 	[TLS_CLIENTCA] = { "clientca", F_PATH },
+	[TLS_KTLS] = { "ktls", F_BOOL },
 };
 
 int tls_opt_by_name(const char *name)

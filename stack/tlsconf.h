@@ -21,6 +21,7 @@ enum tls_opt {
 	TLS_MINVERSION,		/* 1.2|1.3 */
 	TLS_CIPHERS,		/* OpenSSL's cipher list for TLS 1.2 */
 	TLS_CLIENTCA,		/* server: ask for client certificates, checked against it */
+	TLS_KTLS,		/* 0|1: leave the records to the kernel's TLS when it can (on) */
 	TLS_OPT_COUNT
 };
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "tlsctx.h"
+#include "ktls.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -235,7 +236,17 @@ static int ctx_settings(struct tls_ctx *x, const struct tls_conf *c, bool server
 	/* Records are read from the socket as many at a time as have come
 	 * (not a header and a body each), which bulk receive needs. */
 	SSL_CTX_set_read_ahead(ctx, 1);
-	SSL_CTX_set_default_read_buffer_len(ctx, 128 * 1024);
+	/* Kernel TLS, where the kernel has it (tls.ko) and the cipher suits
+	 * it: OpenSSL hands each direction's records to the kernel once the
+	 * handshake is done (OpenSSL 3.0: both under TLS 1.2, sending only
+	 * under 1.3).  Its receive side reads into OpenSSL's buffer as much
+	 * as fits, which must be no more than one record's room; without
+	 * it, a larger buffer takes many records per read. */
+	v = tls_conf_get(c, TLS_KTLS);
+	if ((v == NULL || v[0] == '1') && ktls_kernel_has())
+		SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
+	else
+		SSL_CTX_set_default_read_buffer_len(ctx, 128 * 1024);
 	v = tls_conf_get(c, TLS_MINVERSION);
 	SSL_CTX_set_min_proto_version(ctx, v && !strcmp(v, "1.3") ? TLS1_3_VERSION : TLS1_2_VERSION);
 	if ((v = tls_conf_get(c, TLS_CIPHERS)) && SSL_CTX_set_cipher_list(ctx, v) != 1) {

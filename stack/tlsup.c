@@ -172,11 +172,13 @@ int tlsup_handshake(struct sock *s, struct tls_ctx *x, bool server, const char *
 static void undo(struct sock *s)
 {
 	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	bool in_kernel = tls_in_kernel(s->tls);
 
 	tls_free(s->tls);
 	s->tls = NULL;
-	if (s->fd >= 0)
-		(void)connect(s->fd, &sa, sizeof(sa));
+	/* A descriptor the kernel's TLS holds cannot be disconnected. */
+	if (s->fd >= 0 && connect(s->fd, &sa, sizeof(sa)) < 0 && in_kernel)
+		sock_drop_fd(s);
 }
 
 void tlsup_step(struct sock *s)

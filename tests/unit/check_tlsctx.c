@@ -9,11 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ktls.h"
 #include "suites.h"
 #include "tlsconf.h"
 #include "tlsctx.h"
 
 #if HAVE_TLS
+#include <openssl/ssl.h>
 
 /* A self-signed certificate (valid to 2126) and its key: for loading only. */
 static const char cert_pem[] =
@@ -191,10 +193,44 @@ START_TEST(the_least_used_context_goes_first)
 }
 END_TEST
 
+/* The probe agrees with the kernel's own list, which names tls once the
+ * module is in (the probe loads it where it may). */
+START_TEST(the_probe_agrees_with_the_kernel)
+{
+	char ulp[256] = "";
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "r");
+	bool has = ktls_kernel_has();
+
+	if (f) {
+		ck_assert_ptr_nonnull(fgets(ulp, sizeof(ulp), f));
+		fclose(f);
+	}
+	ck_assert_msg(has == (strstr(ulp, "tls") != NULL), "probe %d, tcp_available_ulp: %s",
+		      has, ulp);
+}
+END_TEST
+
+/* Contexts ask for kernel TLS where the kernel has it, unless ktls 0. */
+START_TEST(ktls_is_asked_for_where_the_kernel_has_it)
+{
+	struct tls_conf *c = client_conf(TLS_KTLS, NULL), *off = client_conf(TLS_KTLS, "0");
+	struct tls_ctx *x = build_ok(c, false), *y = build_ok(off, false);
+
+	ck_assert_int_eq((SSL_CTX_get_options(x->ctx) & SSL_OP_ENABLE_KTLS) != 0,
+			 ktls_kernel_has());
+	ck_assert_int_eq(SSL_CTX_get_options(y->ctx) & SSL_OP_ENABLE_KTLS, 0);
+	tls_ctx_unref(x);
+	tls_ctx_unref(y);
+	tls_conf_free(c);
+	tls_conf_free(off);
+}
+END_TEST
+
 Suite *tlsctx_suite(void)
 {
 	Suite *s = suite_create("tlsctx");
 	TCase *tc = tcase_create("kept");
+	TCase *k = tcase_create("ktls");
 
 	tcase_add_checked_fixture(tc, files_setup, files_teardown);
 	tcase_add_test(tc, same_settings_share_a_context);
@@ -203,6 +239,10 @@ Suite *tlsctx_suite(void)
 	tcase_add_test(tc, servers_and_capath_are_not_kept);
 	tcase_add_test(tc, the_least_used_context_goes_first);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(k, files_setup, files_teardown);
+	tcase_add_test(k, the_probe_agrees_with_the_kernel);
+	tcase_add_test(k, ktls_is_asked_for_where_the_kernel_has_it);
+	suite_add_tcase(s, k);
 	return s;
 }
 
