@@ -1,7 +1,9 @@
 #!/bin/bash
-# deps.sh [build|test]: installs, with apt-get as root on Debian, what
-# building sockfs needs, and with "test" also what the tests use as peers
-# and probes.  Does nothing when not root or without apt-get.
+# deps.sh [build|test|vm]: installs, with apt-get as root on Debian, what
+# building sockfs needs, with "test" also what the tests use as peers
+# and probes, and with "vm" what tests/vm/run.sh needs (qemu; the kernel
+# it boots is fetched there).  Does nothing when not root or without
+# apt-get.
 set -eu
 build="gcc make autoconf automake libtool pkg-config libc6-dev
 	libfuse3-dev fuse3 libjansson-dev libssl-dev check python3"
@@ -10,8 +12,11 @@ test="strace jq procps util-linux coreutils curl openssl iproute2 passwd
 	podman runc uidmap
 	dpkg-dev debhelper lintian systemd man-db"
 
+vm="qemu-system-x86 busybox-static"
+
 want=$build
 [ "${1:-build}" = test ] && want="$build $test"
+[ "${1:-build}" = vm ] && want=$vm
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq

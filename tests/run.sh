@@ -13,11 +13,14 @@
 #               passes the unit tests and two integration tests), then the
 #               Debian package built from that tarball, installed, used and
 #               purged (tests/package.sh)
+#   ktls        the TLS integration tests inside a virtual machine that
+#               boots Debian's own kernel, which has kernel TLS
+#               (tests/vm/run.sh; qemu, software emulation without KVM)
 # STAGES="check sanitizers" (say) runs only some of them.
 set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
-stages=${STAGES:-check sanitizers valgrind notls fuzz package}
+stages=${STAGES:-check sanitizers valgrind notls fuzz package ktls}
 
 bash scripts/deps.sh test
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
@@ -143,6 +146,22 @@ for s in $stages; do
 		f=$([ "$st" -eq 0 ] && echo 0 || echo 1)
 		[ "$st" -eq 0 ] || status=1
 		summary+=("package: $p passed, $f failed")
+		total_p=$((total_p + p)); total_f=$((total_f + f))
+		;;
+	ktls)
+		# Debian's own kernel, which has kernel TLS, booted under qemu
+		# with this machine's root: the TLS tests, each required to
+		# find kernel TLS (tests/vm/run.sh says how).
+		[ -x build/sockfs ] || build build
+		echo "=== ktls"
+		bash scripts/deps.sh vm
+		st=0
+		bash tests/vm/run.sh tests/vm/tls-tests.sh "$top/build" > "$top/build/ktls.log" 2>&1 || st=$?
+		cat "$top/build/ktls.log"
+		p=$(grep -c '^ok ' "$top/build/ktls.log" || true)
+		f=$(grep -c '^FAIL (t-[a-z-]*): exit' "$top/build/ktls.log" || true)
+		[ "$st" -eq 0 ] || { status=1; [ "$f" -gt 0 ] || f=1; }
+		summary+=("ktls (in a VM, $(ls /var/cache/sockfs-vm/kernel/boot 2>/dev/null | sed -n 's/^vmlinuz-//p')): $p passed, $f failed")
 		total_p=$((total_p + p)); total_f=$((total_f + f))
 		;;
 	*)

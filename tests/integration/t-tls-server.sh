@@ -66,6 +66,8 @@ wait "$reader"
 expect_eq "$got" "hello client" "what the client with a certificate read"
 expect_eq "$(jq -r .tls.peer_certificate.subject "$WORK/accepted.json")" "CN=sockfs-client" "client's subject"
 expect_eq "$(jq -r .tls.verify.ok "$WORK/accepted.json")" true "client verified"
+# The accepted side sends through the kernel's TLS where it has it.
+expect_eq "$(jq -r .tls.ktls.send "$WORK/accepted.json")" "$(kernel_tls)" "kernel TLS, server side"
 ok "set clientca: a client without a certificate is refused (noted in the listener's err, the read waits on); one with it gets through"
 
 l2="$MNT/tls/$(cat "$MNT/tls/clone")"
@@ -108,6 +110,7 @@ expect_eq "${greeting%$'\r'} / ${reply%$'\r'}" "220 hello / 220 go ahead" "the p
 printf 'set cafile %s\nstarttls\n' "$C/ca.pem" > "$t/ctl"
 expect_eq "$(jq -r .tls.state "$t/status")" established "after starttls"
 expect_eq "$(jq -r .kind "$t/status")" tcp "still a tcp socket"
+expect_eq "$(jq -r .tls.ktls.send "$t/status")" "$(kernel_tls)" "kernel TLS after starttls"
 echo "EHLO sockfs" > "$t/data"
 read -r line <&3
 expect_eq "${line%$'\r'}" "250 tls: EHLO sockfs" "the answer over TLS"
@@ -200,7 +203,7 @@ ok "with allow_other, cafile and key are opened as the caller: EACCES for a file
 l="$MNT/tls/$(cat "$MNT/tls/clone")"
 printf 'set cert %s\nset key %s\nbind 127.0.0.1:0\nlisten 1024\n' "$C/server.pem" "$C/server.key" > "$l/ctl"
 lp=$(cut -d: -f2 < "$l/local")
-N=1000
+N=${TLS_MANY:-1000}	# fewer under software emulation (tests/vm)
 # Accepting: one reader after another, each folder closed once read.
 ( for _ in $(seq $N); do c=$(cat "$l/listen") && rmdir "$MNT/tls/$c"; done ) &
 acceptor=$!

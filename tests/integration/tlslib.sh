@@ -50,3 +50,25 @@ make_certs() {
 	)
 	[ -s "$d/client.pem" ] && [ -s "$d/selfsigned.pem" ] || fail "openssl could not make the test certificates"
 }
+
+# kernel_tls: "true" when this kernel can carry TLS records itself (the
+# tls ULP, loaded on demand), "false" when not, found with a plain python
+# socket, not through sockfs.  With SOCKFS_NEED_KTLS set (the VM stage of
+# tests/run.sh), a kernel without it fails the test instead.
+kernel_tls() {
+	local have
+	have=$(python3 - <<'PY'
+import socket
+l = socket.create_server(("127.0.0.1", 0))
+c = socket.create_connection(l.getsockname())
+try:
+    c.setsockopt(socket.IPPROTO_TCP, 31, b"tls")   # TCP_ULP
+    print("true")
+except OSError:
+    print("false")
+PY
+)
+	[ -n "${SOCKFS_NEED_KTLS:-}" ] && [ "$have" != true ] &&
+		fail "SOCKFS_NEED_KTLS is set but this kernel has no kernel TLS"
+	echo "$have"
+}
