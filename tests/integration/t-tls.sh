@@ -62,17 +62,27 @@ for _ in range((int(sys.argv[1]) << 20) // len(block)): sys.stdout.buffer.write(
 	fail "the $MIB MiB received differ from what was sent"
 ok "$MIB MiB from a python TLS server arrive byte-exact, and cat ends at close_notify"
 
-# openssl s_server prints what it receives: 64 MiB through it.  (Its
-# stdin must stay open: at its end, s_server stops.)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-openssl s_server -accept "127.0.0.1:$port" -cert "$C/server.pem" -key "$C/server.key" \
-	-quiet -naccept 1 < <(sleep 120) > "$WORK/s_server.out" 2> "$WORK/s_server.err" &
-sserver=$!
-t=$(new_tls)
-for _ in $(seq 100); do
-	echo "connect localhost:$port" > "$t/ctl" 2>/dev/null && break
-	sleep 0.1
-done
+# s_server_tls OUT FEED [ARG...]: openssl s_server (with ARGs) for one
+# connection on a free port, writing what it receives to OUT and sending
+# file FEED a second after it starts; sets sserver to its pid and t to a
+# tls folder connected to it.  (Its stdin stays open after FEED: at its
+# end, s_server stops.)
+s_server_tls() {
+	local out=$1 feed=$2 port
+	shift 2
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	openssl s_server "$@" -accept "127.0.0.1:$port" -cert "$C/server.pem" -key "$C/server.key" \
+		-quiet -naccept 1 < <(sleep 1; cat "$feed"; sleep 120) > "$out" 2> "$out.err" &
+	sserver=$!
+	t=$(new_tls)
+	for _ in $(seq 100); do
+		echo "connect localhost:$port" > "$t/ctl" 2>/dev/null && break
+		sleep 0.1
+	done
+}
+
+# openssl s_server prints what it receives: 64 MiB through it.
+s_server_tls "$WORK/s_server.out" /dev/null
 expect_eq "$(jq -r .tls.state "$t/status")" established "s_server connect"
 cat "$WORK/blob" > "$t/data"
 echo close > "$t/ctl"
@@ -257,16 +267,8 @@ printf 'hello' > "$t/data"
 echo "shutdown wr" > "$t/ctl"
 expect_eq "$(cat "$t/data")" "5 $(printf hello | sha256sum | cut -d' ' -f1)" "the echo's answer, TLS 1.3"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 head -c $((4 << 20)) /dev/urandom > "$WORK/blob12"
-openssl s_server -tls1_2 -accept "127.0.0.1:$port" -cert "$C/server.pem" -key "$C/server.key" \
-	-quiet -naccept 1 < <(sleep 1; cat "$WORK/blob12"; sleep 120) > "$WORK/s12.out" 2> "$WORK/s12.err" &
-sserver=$!
-t=$(new_tls)
-for _ in $(seq 100); do
-	echo "connect localhost:$port" > "$t/ctl" 2>/dev/null && break
-	sleep 0.1
-done
+s_server_tls "$WORK/s12.out" "$WORK/blob12" -tls1_2
 expect_eq "$(jq -c '[.tls.version, .tls.ktls.send, .tls.ktls.recv]' "$t/status")" \
 	"[\"TLSv1.2\",$KTLS,$KTLS]" "TLS 1.2's two sides"
 head -c $((4 << 20)) "$t/data" > "$WORK/got12"
