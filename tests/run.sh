@@ -153,6 +153,9 @@ for s in $stages; do
 		# with this machine's root: the TLS tests, each required to
 		# find kernel TLS (tests/vm/run.sh says how).
 		[ -x build/sockfs ] || build build
+		# The guest runs the unit runner and fileio too, which only
+		# make check builds.
+		(cd "$top/build" && make -j"$(nproc)" tests/unit/unit tests/integration/fileio >/dev/null)
 		echo "=== ktls"
 		bash scripts/deps.sh vm
 		st=0
