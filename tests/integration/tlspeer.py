@@ -18,6 +18,7 @@ connections in threads until killed.  Modes:
   stall       plain TCP: accepts and never says anything
   slow        echo, but each handshake starts only ARG seconds after the
               connection is accepted
+  echo12      echo, but no newer than TLS 1.2
   smtp        plain text, then STARTTLS: "220 hello", on "STARTTLS" answers
               "220 go ahead" (and ARG=inject adds a line in the same
               packet), upgrades, and answers each line "250 tls: LINE"
@@ -155,13 +156,16 @@ def main():
     if mode == "smtp":
         serve(ls, None, smtp)
     ctx = server_context(path("ca.pem") if mode == "clientcert" else None)
+    if mode == "echo12":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     if mode == "info":
         ctx.set_alpn_protocols(["h2", "http/1.1"])
 
         def note(sock, name, context):
             seen[id(sock)] = name
         ctx.sni_callback = note
-    handler = {"echo": echo, "slow": echo, "info": info, "clientcert": clientcert}[mode]
+    handler = {"echo": echo, "slow": echo, "echo12": echo, "info": info,
+               "clientcert": clientcert}[mode]
     delay = float(arg) if mode == "slow" else 0
 
     def wrap(c):
