@@ -165,6 +165,13 @@ const char *tls_conf_get(const struct tls_conf *c, enum tls_opt id)
 	return c ? c->val[id] : NULL;
 }
 
+bool tls_conf_on(const struct tls_conf *c, enum tls_opt id, bool dflt)
+{
+	const char *v = tls_conf_get(c, id);
+
+	return v ? v[0] == '1' : dflt;	/* kept as 1 or 0 (tls_conf_set) */
+}
+
 json_t *tls_conf_json(const struct tls_conf *c)
 {
 	json_t *o = json_object();

@@ -48,6 +48,8 @@ struct tls_conf *tls_conf_dup(const struct tls_conf *c, int *err);
 void tls_conf_free(struct tls_conf *c);
 /* Option ID's value, or NULL when C is NULL or the option unset. */
 const char *tls_conf_get(const struct tls_conf *c, enum tls_opt id);
+/* A 0|1 option's value in C, or DEFAULT when it is not set. */
+bool tls_conf_on(const struct tls_conf *c, enum tls_opt id, bool dflt);
 /* The options set, as a JSON object of strings. */
 json_t *tls_conf_json(const struct tls_conf *c);
 

@@ -242,8 +242,7 @@ static int ctx_settings(struct tls_ctx *x, const struct tls_conf *c, bool server
 	 * under 1.3).  Its receive side reads into OpenSSL's buffer as much
 	 * as fits, which must be no more than one record's room; without
 	 * it, a larger buffer takes many records per read. */
-	v = tls_conf_get(c, TLS_KTLS);
-	if ((v == NULL || v[0] == '1') && ktls_kernel_has())
+	if (tls_conf_on(c, TLS_KTLS, true) && ktls_kernel_has())
 		SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
 	else
 		SSL_CTX_set_default_read_buffer_len(ctx, 128 * 1024);
@@ -267,8 +266,8 @@ static int ctx_settings(struct tls_ctx *x, const struct tls_conf *c, bool server
 		v = tls_conf_get(c, TLS_CLIENTCA);
 		return v ? load_clientca(ctx, v, why, whysize) : 0;
 	}
-	v = tls_conf_get(c, TLS_VERIFY);
-	SSL_CTX_set_verify(ctx, v && v[0] == '0' ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_verify(ctx, tls_conf_on(c, TLS_VERIFY, true) ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
+			   NULL);
 	if ((v = tls_conf_get(c, TLS_SNI)) != NULL) {
 		x->no_sni = strcmp(v, "none") == 0;
 		snprintf(x->sni, sizeof(x->sni), "%s", x->no_sni ? "" : v);

@@ -193,6 +193,22 @@ START_TEST(the_least_used_context_goes_first)
 }
 END_TEST
 
+/* A 0|1 option reads as set (on and off included), or as its default. */
+START_TEST(a_bool_option_reads_as_set_or_its_default)
+{
+	struct tls_conf *c = NULL;
+
+	ck_assert(tls_conf_on(c, TLS_KTLS, true));
+	ck_assert(!tls_conf_on(c, TLS_KTLS, false));
+	ck_assert_int_eq(tls_conf_set(&c, TLS_KTLS, "off"), 0);
+	ck_assert(!tls_conf_on(c, TLS_KTLS, true));
+	ck_assert(tls_conf_on(c, TLS_VERIFY, true));
+	ck_assert_int_eq(tls_conf_set(&c, TLS_VERIFY, "on"), 0);
+	ck_assert(tls_conf_on(c, TLS_VERIFY, false));
+	tls_conf_free(c);
+}
+END_TEST
+
 /* The probe agrees with the kernel's own list, which names tls once the
  * module is in (the probe loads it where it may). */
 START_TEST(the_probe_agrees_with_the_kernel)
@@ -240,6 +256,7 @@ Suite *tlsctx_suite(void)
 	tcase_add_test(tc, the_least_used_context_goes_first);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(k, files_setup, files_teardown);
+	tcase_add_test(k, a_bool_option_reads_as_set_or_its_default);
 	tcase_add_test(k, the_probe_agrees_with_the_kernel);
 	tcase_add_test(k, ktls_is_asked_for_where_the_kernel_has_it);
 	suite_add_tcase(s, k);
