@@ -164,7 +164,7 @@ for s in $stages; do
 		p=$(grep -c '^ok ' "$top/build/ktls.log" || true)
 		f=$(grep -c '^FAIL (t-[a-z-]*): exit' "$top/build/ktls.log" || true)
 		[ "$st" -eq 0 ] || { status=1; [ "$f" -gt 0 ] || f=1; }
-		summary+=("ktls (in a VM, $(ls /var/cache/sockfs-vm/kernel/boot 2>/dev/null | sed -n 's/^vmlinuz-//p')): $p passed, $f failed")
+		summary+=("ktls (in a VM, $(sed -n 's/^kernel: \([^;]*\);.*/\1/p' "$top/build/ktls.log")): $p passed, $f failed")
 		total_p=$((total_p + p)); total_f=$((total_f + f))
 		;;
 	*)

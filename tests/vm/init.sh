@@ -32,14 +32,16 @@ mount -t devtmpfs dev $r/dev
 mkdir -p $r/dev/shm && mount -t tmpfs -o mode=1777 tmpfs $r/dev/shm
 mkdir -p $r/dev/pts && mount -t devpts devpts $r/dev/pts
 ln -s /proc/self/fd $r/dev/fd
-for i in 0 1 2; do ln -s /proc/self/fd/$i $r/dev/$(echo stdin stdout stderr | cut -d' ' -f$((i + 1))); done
+ln -s fd/0 $r/dev/stdin
+ln -s fd/1 $r/dev/stdout
+ln -s fd/2 $r/dev/stderr
 case $top in
 /tmp/* | /run/*) mkdir -p "$r$top" && mount --move /keep "$r$top" ;;
 esac
 ip link set lo up
 cp /job.sh $r/run/job.sh
 
-chroot $r /usr/bin/env -i HOME=/root TERM=dumb SOCKFS_IN_VM=1 \
+chroot $r /usr/bin/env -i HOME=/root TERM=dumb \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	/bin/bash /run/job.sh
 echo "sockfs-vm-exit $?"

@@ -24,8 +24,8 @@ cache=${SOCKFS_VM_CACHE:-/var/cache/sockfs-vm}
 die() { echo "vm: $*" >&2; exit 2; }
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (scripts/deps.sh vm)"
-command -v busybox >/dev/null && busybox --list | grep -qx insmod ||
-	die "a busybox with insmod is needed (busybox-static)"
+command -v busybox >/dev/null && busybox --list | grep -qx depmod && busybox --list | grep -qx modprobe ||
+	die "a busybox with depmod and modprobe is needed (busybox-static)"
 ldd "$(command -v busybox)" >/dev/null 2>&1 && die "busybox is not static (busybox-static)"
 
 # fetch_kernel: Debian's current 6.1 kernel package, unpacked (no
