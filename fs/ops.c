@@ -183,7 +183,7 @@ static void sfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	if (!err && dir.file != F_KINDDIR)
 		err = dir.file == F_SOCKDIR ? EPERM : EACCES;
 	if (!err)
-		err = -sock_create(&ctx(req)->st, dir.kind, name, &who, &n.sock);
+		err = -sock_create_as(&ctx(req)->st, dir.kind, name, &who, &n.sock);
 	if (err) {
 		fuse_reply_err(req, err);
 		return;
@@ -342,13 +342,13 @@ static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 		return *text ? 0 : ENOMEM;
 	}
 	if (fh->file == F_CLONE) {
-		err = -sock_create(&ctx(req)->st, fh->kind, NULL, &who, &s);
+		err = -sock_create_as(&ctx(req)->st, fh->kind, NULL, &who, &s);
 		*text = err ? NULL : line_text(s->name, len);
 		return err ? err : *text ? 0 : ENOMEM;
 	}
 	if (fh->file == F_PAIR) {
 		struct sock *b;
-		err = -sock_pair(&ctx(req)->st, fh->kind, &who, &s, &b);
+		err = -sock_pair_as(&ctx(req)->st, fh->kind, &who, &s, &b);
 		if (err)
 			return err;
 		snprintf(buf, sizeof(buf), "%s %s", s->name, b->name);

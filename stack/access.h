@@ -2,8 +2,9 @@
  * Who may do what: the one place for the rules sockfs keeps for its
  * callers.  A socket belongs to the user who made it, and only that user
  * and root see or use it (the status and sockets files, cmsg's "socket"
- * rights, the fs layer's permission checks).  Where the daemon acts with
- * its own rights, it refuses what the kernel would refuse the caller.
+ * rights, the fs layer's permission checks).  Everything else the kernel
+ * decides: the daemon makes its calls as the caller (actor.h); this only
+ * puts the kernel's refusals into words.
  */
 #ifndef SOCKFS_ACCESS_H
 #define SOCKFS_ACCESS_H
@@ -16,12 +17,19 @@
 /* True when WHO may see and use S. */
 bool sock_visible_to(const struct sock *s, const struct caller *who);
 
-/* sock_ensure_fd for WHO: raw and ping sockets are refused as the kernel
- * would refuse WHO, with the reason in *WHY. */
+/* sock_ensure_fd as WHO (socket(2) made by a thread acting as WHO, unless
+ * it acts for WHO already): a raw or ping socket the kernel refuses WHO
+ * fails with the reason in *WHY. */
 int sock_ensure_fd_for(struct sock *s, const struct caller *who, int family, const char **why);
 
-/* Binding A: ports below ip_unprivileged_port_start need
- * CAP_NET_BIND_SERVICE.  0, or -EACCES with the reason in *WHY. */
-int may_bind(const struct caller *who, const struct saddr *a, const char **why);
+/* sock_create and sock_pair made by a thread acting as WHO: a unix
+ * socket is WHO's in the kernel (its owner; SO_PEERCRED of a pair). */
+int sock_create_as(struct stack *st, enum kind k, const char *name, const struct caller *who,
+		   struct sock **out);
+int sock_pair_as(struct stack *st, enum kind k, const struct caller *who, struct sock **a,
+		 struct sock **b);
+
+/* ERR from binding A, with the reason in *WHY when it is a low port. */
+int bind_refused_why(const struct saddr *a, int err, const char **why);
 
 #endif

@@ -133,6 +133,19 @@ static int parse_inet(enum kind k, const char *text, struct saddr *out,
 	return ADDR_NAME;
 }
 
+/* TEXT ends in ":DIGITS" and has no slash: an inet address, mistyped. */
+static bool looks_inet(const char *text)
+{
+	const char *colon = strrchr(text, ':');
+
+	if (colon == NULL || colon[1] == '\0' || strchr(text, '/'))
+		return false;
+	for (const char *p = colon + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
 static int parse_unix(const char *text, struct saddr *out, const char **why)
 {
 	struct sockaddr_un *sun = (struct sockaddr_un *)&out->ss;
@@ -154,8 +167,10 @@ static int parse_unix(const char *text, struct saddr *out, const char **why)
 		out->len = offsetof(struct sockaddr_un, sun_path) + n;
 		return ADDR_NUMERIC;
 	}
-	if (text[0] != '/') {
-		*why = "unix socket paths must be absolute (or @abstract)";
+	/* A relative path is the caller's working directory's (callerfs.h);
+	 * HOST:PORT on a unix socket is a slip, not a file's name. */
+	if (text[0] != '/' && looks_inet(text)) {
+		*why = "HOST:PORT on a unix socket: give a path (./NAME for a file called so)";
 		return -EINVAL;
 	}
 	if (n >= sizeof(sun->sun_path)) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "callerfs.h"
 #include "ident.h"
 #include "meta.h"
 #include "option.h"
@@ -62,8 +63,9 @@ static int parse_creds(struct parse *p, json_t *j)
 		return err;
 	/* As the kernel checks a sender: only root claims others' ids. */
 	if (p->who->uid != 0 && ((uid_t)uid != p->who->uid || (gid_t)gid != p->who->gid ||
-				 ((pid_t)pid != p->who->pid && (pid_t)pid != proc_ppid(p->who->pid))))
-		return fail(p, -EPERM, "%s: only root may claim another pid, uid or gid", "credentials");
+				 !pid_is_callers(p->who, (pid_t)pid)))
+		return fail(p, -EPERM, "%s: only root may claim another pid, uid or gid "
+			    "(yours: your process or your own shell above it)", "credentials");
 	p->c->has_creds = true;
 	p->c->creds = (struct ucred){ (pid_t)pid, (uid_t)uid, (gid_t)gid };
 	return 0;
@@ -83,8 +85,8 @@ static int right_path(struct parse *p, json_t *r)
 
 	if (flags < 0)
 		return fail(p, -EINVAL, "%s: mode must be \"r\", \"w\" or \"rw\"", "rights");
-	if (path == NULL || path[0] != '/')
-		return fail(p, -EINVAL, "%s: path must be an absolute path", "rights");
+	if (path == NULL || path[0] == '\0')
+		return fail(p, -EINVAL, "%s: path must be a path", "rights");
 	if ((copy = strdup(path)) == NULL)
 		return -ENOMEM;
 	p->c->paths[p->c->npaths++] = (struct cmsg_path){ p->c->nfds, flags, copy };
@@ -269,10 +271,26 @@ out:
 	return 0;
 }
 
+int cmsg_out_charge(struct cmsg_out *c, struct quotas *q, uid_t uid, const char **why)
+{
+	int n = 0, err;
+
+	for (int i = 0; i < c->nfds; i++)
+		n += c->fds[i] >= 0;
+	if (n == 0 || (err = quota_take(q, uid, Q_FDS, (uint64_t)n, why)) != 0)
+		return n == 0 ? 0 : err;
+	c->quotas = q;
+	c->charged_uid = uid;
+	c->charged = n;
+	return 0;
+}
+
 void cmsg_out_free(struct cmsg_out *c)
 {
 	if (c == NULL)
 		return;
+	if (c->charged)
+		quota_give(c->quotas, c->charged_uid, Q_FDS, (uint64_t)c->charged);
 	for (int i = 0; i < c->nfds; i++)
 		if (c->fds[i] >= 0)
 			close(c->fds[i]);
@@ -287,10 +305,10 @@ void cmsg_out_free(struct cmsg_out *c)
  * open without O_NONBLOCK would have left it. */
 static int open_right(const struct cmsg_path *cp)
 {
-	int fd = open(cp->path, cp->flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int fd = callerfs_open(cp->path, cp->flags | O_NONBLOCK);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }
@@ -334,7 +352,7 @@ int cmsg_out_open_async(struct workers *p, struct cmsg_out *c, const struct call
 	if (o == NULL)
 		return -ENOMEM;
 	o->j = (struct job){ .who = *who, .run = open_paths, .done = opened,
-			     .discard = discard_open };
+			     .discard = discard_open, .paths = true };
 	o->c = c;
 	o->done = done;
 	o->arg = arg;

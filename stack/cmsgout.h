@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "quota.h"
 #include "sock.h"
 #include "worker.h"
 
@@ -49,6 +50,10 @@ struct cmsg_out {
 	/* Rights by path, still to be opened: fds[slot] is -1 until then. */
 	int npaths;
 	struct cmsg_path { int slot, flags; char *path; } paths[CMSG_OUT_FDS_MAX];
+	/* Its descriptors, charged to a user while it is kept (cmsg_out_charge). */
+	struct quotas *quotas;
+	uid_t charged_uid;
+	int charged;
 };
 
 /* Opening C's paths on a worker, as the writer; DONE runs on the loop
@@ -70,6 +75,10 @@ int cmsg_out_open_async(struct workers *p, struct cmsg_out *c, const struct call
 int cmsg_out_parse(struct sock *s, const char *text, size_t len, const struct caller *who,
 		   struct cmsg_out **out, char *whybuf, size_t whysize);
 void cmsg_out_free(struct cmsg_out *c);
+
+/* Charges UID's user_fds with C's open descriptors until C is freed: 0,
+ * or -EMFILE with the reason in *WHY (nothing charged). */
+int cmsg_out_charge(struct cmsg_out *c, struct quotas *q, uid_t uid, const char **why);
 
 /* Keeps C for the next data write on S, replacing any kept before. */
 void cmsg_out_keep(struct sock *s, struct cmsg_out *c);

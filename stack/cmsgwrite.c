@@ -31,6 +31,22 @@ static void cmsg_release(struct waiter *w)
 
 static const struct wait_ops cmsg_ops = { .cancel = cmsg_cancel, .release = cmsg_release };
 
+/* Keeps C on S, its descriptors charged to the writer while they wait
+ * for the next data write (they count as the writer's, not the daemon's). */
+static int keep_charged(struct sock *s, struct cmsg_out *c, const struct caller *who)
+{
+	const char *why = NULL;
+	int err = cmsg_out_charge(c, &s->st->quotas, who->uid, &why);
+
+	if (err) {
+		sock_set_err(s, "cmsg", why);
+		cmsg_out_free(c);
+		return err;
+	}
+	cmsg_out_keep(s, c);
+	return 0;
+}
+
 static void opened(struct cmsg_open *o)
 {
 	struct cmsg_wait *cw = o->arg;
@@ -39,11 +55,12 @@ static void opened(struct cmsg_open *o)
 	int err = o->err;
 
 	cw->open = NULL;
-	if (err) {
+	if (err == 0)
+		err = keep_charged(s, c, &cw->w.who);
+	else {
 		sock_set_err(s, "cmsg", o->why);
 		cmsg_out_free(c);
-	} else
-		cmsg_out_keep(s, c);
+	}
 	free(o);
 	waiter_finish(&cw->w, err ? err : (ssize_t)cw->w.len);
 	sock_update_interest(s);
@@ -72,8 +89,8 @@ struct waiter *cmsg_write(struct handle *h, const struct wait_req *rq, const cha
 		return NULL;
 	}
 	if (c->npaths == 0) {
-		cmsg_out_keep(s, c);
-		waiter_finish(&cw->w, (ssize_t)len);
+		err = keep_charged(s, c, &cw->w.who);
+		waiter_finish(&cw->w, err ? err : (ssize_t)len);
 		return NULL;
 	}
 	if ((err = cmsg_out_open_async(&s->st->workers, c, &cw->w.who, opened, cw, &cw->open))) {

@@ -19,6 +19,8 @@
 #include <sys/un.h>
 
 #include "access.h"
+#include "actor.h"
+#include "callerfs.h"
 #include "ctl.h"
 #include "tls.h"
 #include "tlsup.h"
@@ -42,6 +44,7 @@ struct ctl_wait {
 	int called_res;
 	const char *why;		/* a failure's reason, when strerror is not enough */
 	bool tls_wait;			/* a TLS context or handshake is under way for it */
+	struct actor actor;		/* who the commands run as */
 };
 
 static void on_resolved(struct resolve_job *j);
@@ -62,10 +65,11 @@ static bool is_unix_path(const struct saddr *a)
 	       ((const struct sockaddr_un *)&a->ss)->sun_path[0] != '\0';
 }
 
-/* A unix path's bind(2) or connect(2), made by a worker as the caller:
- * the path's lookup may cross a file system that does not answer (a
- * user's own FUSE mount, stopped), which must not stall the loop.  The
- * worker calls on a duplicate of the socket's descriptor. */
+/* A unix path's bind(2) or connect(2), made by a worker as the caller, in
+ * the caller's root and working directory (callerfs.h): the path's lookup
+ * may cross a file system that does not answer (a user's own FUSE mount,
+ * stopped), which must not stall the loop.  The worker calls on a
+ * duplicate of the socket's descriptor. */
 struct path_call {
 	struct job j;
 	struct ctl_wait *w;
@@ -78,11 +82,22 @@ struct path_call {
 static void path_call_run(struct job *j)
 {
 	struct path_call *pc = (struct path_call *)j;
+	const struct sockaddr_un *a = (const struct sockaddr_un *)&pc->a.ss;
+	struct sockaddr_un via;
+	socklen_t vialen;
+	int pinned;
 
 	if (j->as_err)
 		pc->res = j->as_err;
-	else if (pc->call(pc->fd, (const struct sockaddr *)&pc->a.ss, pc->a.len) < 0)
-		pc->res = -errno;
+	else if (pc->call == bind)
+		pc->res = callerfs_bind(pc->fd, a, pc->a.len);
+	else if ((pinned = callerfs_pin(a, pc->a.len, &via, &vialen)) < 0)
+		pc->res = pinned;
+	else {
+		if (pc->call(pc->fd, (const struct sockaddr *)&via, vialen) < 0)
+			pc->res = -errno;
+		callerfs_unpin(pinned);
+	}
 }
 
 static void path_call_free(struct job *j)
@@ -119,7 +134,7 @@ static int path_call_start(struct ctl_wait *w, struct sock *s, const struct sadd
 		return -errno;
 	}
 	pc->j = (struct job){ .who = w->w.who, .run = path_call_run, .done = path_call_done,
-			      .discard = path_call_free };
+			      .discard = path_call_free, .paths = true };
 	pc->w = w;
 	pc->a = *a;
 	pc->call = call;
@@ -196,14 +211,12 @@ static struct saddr *pick_addr(struct ctl_wait *w, struct sock *s)
 static int bind_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	struct saddr *a = pick_addr(w, s);
-	int err = may_bind(&w->w.who, a, &w->why);
+	int err = ensure_fd(w, s, a->ss.ss_family);
 
-	if (!err)
-		err = ensure_fd(w, s, a->ss.ss_family);
 	if (!err)
 		err = call_as(w, s, a, bind);
 	if (err)
-		return err;
+		return bind_refused_why(a, err, &w->why);
 	s->bound = true;
 	if (s->state == SS_OPEN)
 		s->state = SS_BOUND;
@@ -578,7 +591,7 @@ static void ctl_fail(struct ctl_wait *w, struct sock *s, int err, const char *wh
 
 /* Runs commands from w->cur on.  Returns CMD_DONE (w finished), CMD_WAIT
  * (w parked) or CMD_CLOSED (w finished, socket gone). */
-static int ctl_run(struct ctl_wait *w)
+static int ctl_steps(struct ctl_wait *w)
 {
 	struct sock *s = w->h->sock;
 
@@ -600,6 +613,22 @@ static int ctl_run(struct ctl_wait *w)
 	}
 	waiter_finish(&w->w, (ssize_t)w->w.len);
 	return CMD_DONE;
+}
+
+/* ctl_steps as the writer: every socket(2), bind(2), connect(2),
+ * listen(2) and setsockopt(2) is the caller's own act in the kernel's
+ * eyes (the socket's owner, SO_PEERCRED, capabilities). */
+static int ctl_run(struct ctl_wait *w)
+{
+	int r = actor_enter(&w->actor);
+
+	if (r != 0) {
+		ctl_fail(w, w->h->sock, r, "the daemon cannot act as you (it is not root)");
+		return CMD_DONE;
+	}
+	r = ctl_steps(w);
+	actor_leave();
+	return r;
 }
 
 static void ctl_cancel(struct waiter *w, int res)
@@ -650,6 +679,7 @@ struct waiter *ctl_write(struct handle *h, const struct wait_req *rq, const char
 		return NULL;
 	}
 	w->ncmds = n;
+	actor_load(&w->actor, &w->w.who);
 	return ctl_run(w) == CMD_WAIT ? &w->w : NULL;
 }
 

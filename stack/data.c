@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "actor.h"
+#include "callerfs.h"
 #include "cmsgout.h"
 #include "message.h"
 #include "rights.h"
@@ -325,12 +327,31 @@ static bool to_path(struct sock *s, struct write_wait *ww)
 	       a->len > sizeof(sa_family_t) && ((const struct sockaddr_un *)&a->ss)->sun_path[0];
 }
 
+/* The path is found in the writer's world and the writer must be allowed
+ * to write to the socket file it names; the send itself is the daemon's,
+ * so that SCM_CREDENTIALS may carry the writer's pid as on the loop. */
 static void path_send_run(struct job *j)
 {
 	struct path_send *ps = (struct path_send *)j;
+	struct send_prep p = ps->p;
+	struct sockaddr_un via;
+	socklen_t vialen;
+	int pinned;
 
-	ps->res = j->as_err ? j->as_err
-			    : send_prepped(ps->fd, &ps->p, ps->data + ps->skip, ps->len);
+	pinned = j->as_err ? j->as_err
+			   : callerfs_pin((const struct sockaddr_un *)&p.to.ss, p.to.len, &via, &vialen);
+	if ((ps->res = pinned) < 0)
+		return;
+	if (faccessat(pinned, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
+		ps->res = -errno;
+	else {
+		memcpy(&p.to.ss, &via, vialen);
+		p.to.len = vialen;
+		actor_raise();
+		ps->res = send_prepped(ps->fd, &p, ps->data + ps->skip, ps->len);
+		actor_lower();
+	}
+	callerfs_unpin(pinned);
 }
 
 static void path_send_free(struct job *j)
@@ -361,7 +382,7 @@ static int path_send_start(struct sock *s, struct write_wait *ww)
 	}
 	send_prepare(s, ww->cmsg, &ww->w.who, ww->off == 0, &ps->p);
 	ps->j = (struct job){ .who = ww->w.who, .run = path_send_run, .done = path_send_done,
-			      .discard = path_send_free };
+			      .discard = path_send_free, .paths = true };
 	ps->ww = ww;
 	ps->data = ww->w.buf;
 	ps->skip = ww->skip;

@@ -8,6 +8,8 @@
 #include <sys/epoll.h>
 
 #include "accept.h"
+#include "actor.h"
+#include "callerfs.h"
 #include "cmsgout.h"
 #include "ctlexec.h"
 #include "data.h"
@@ -107,6 +109,9 @@ int stack_init(struct stack *st)
 		return err;
 	if ((err = sock_table_init(st)) != 0)
 		goto fail_loop;
+	/* What the daemon is, before any worker starts. */
+	if ((err = actor_init()) != 0 || (err = callerfs_init()) != 0)
+		goto fail_table;
 	if ((err = workers_init(&st->workers, &st->loop)) != 0)
 		goto fail_table;
 	return 0;

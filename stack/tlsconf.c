@@ -78,8 +78,8 @@ int tls_opt_check(enum tls_opt id, const char *v, const char **why)
 		*why = "expected 0, 1, on or off";
 		break;
 	case F_PATH:
-		good = v[0] == '/';
-		*why = "a path must be absolute (the daemon's folder is not yours)";
+		good = v[0] != '\0';
+		*why = "expected a path";
 		break;
 	case F_NAME_OR_NONE:
 	case F_NAME:
@@ -148,6 +148,16 @@ nomem:
 	tls_conf_free(d);
 	*err = -ENOMEM;
 	return NULL;
+}
+
+bool tls_opt_is_path(enum tls_opt id)
+{
+	return opts[id].form == F_PATH;
+}
+
+const char *tls_conf_file(const struct tls_conf *c, enum tls_opt id)
+{
+	return c && c->open_name[id] ? c->open_name[id] : tls_conf_get(c, id);
 }
 
 void tls_conf_free(struct tls_conf *c)

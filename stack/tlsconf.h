@@ -1,7 +1,8 @@
 /*
  * A socket's TLS settings, as `set NAME VALUE` gives them before connect,
  * listen or starttls: text kept as written, checked here for form only.
- * Paths are opened later, as the caller, when the context is built.
+ * Paths are opened later, as the caller and in the caller's world, when
+ * the context is built; a relative one from the caller's working directory.
  */
 #ifndef SOCKFS_TLSCONF_H
 #define SOCKFS_TLSCONF_H
@@ -31,6 +32,10 @@ enum tls_opt {
 struct tls_conf {
 	char *val[TLS_OPT_COUNT];	/* NULL: not set */
 	char *host;			/* the name connect was given, if any */
+	/* Where a path option's file is opened instead of its value (a
+	 * descriptor's name that tlsup pinned in the caller's world), not
+	 * owned; NULL: the value itself. */
+	const char *open_name[TLS_OPT_COUNT];
 };
 
 /* Returns the option called NAME, or -1. */
@@ -48,6 +53,10 @@ struct tls_conf *tls_conf_dup(const struct tls_conf *c, int *err);
 void tls_conf_free(struct tls_conf *c);
 /* Option ID's value, or NULL when C is NULL or the option unset. */
 const char *tls_conf_get(const struct tls_conf *c, enum tls_opt id);
+/* Whether option ID names a file or folder. */
+bool tls_opt_is_path(enum tls_opt id);
+/* The name to open path option ID's file by (see open_name). */
+const char *tls_conf_file(const struct tls_conf *c, enum tls_opt id);
 /* A 0|1 option's value in C, or DEFAULT when it is not set. */
 bool tls_conf_on(const struct tls_conf *c, enum tls_opt id, bool dflt);
 /* The options set, as a JSON object of strings. */

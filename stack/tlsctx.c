@@ -18,6 +18,9 @@
 
 #if HAVE_TLS
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 
 /*
  * Client contexts are kept and used again: building one takes OpenSSL
@@ -71,47 +74,73 @@ const char *tls_ssl_reason(void)
 	return r ? r : "unknown error";
 }
 
-/* Opens PATH, option ID's file, as the thread's caller, so a refusal
- * says which errno, and tells which file it is in *SB when SB is not NULL. */
-static int probe_stat(enum tls_opt id, const char *path, struct stat *sb, char *why,
+/* Opens option ID's file of C as the thread's caller, so a refusal says
+ * which errno, and tells which file it is in *SB when SB is not NULL. */
+static int probe_stat(const struct tls_conf *c, enum tls_opt id, struct stat *sb, char *why,
 		      size_t whysize)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	int fd = open(tls_conf_file(c, id), O_RDONLY | O_NONBLOCK | O_CLOEXEC), err = 0;
 
 	if (fd < 0 || (sb && fstat(fd, sb) < 0))
 		err = errno;
 	if (fd >= 0)
 		close(fd);
 	if (err)
-		snprintf(why, whysize, "%s %s: %s", tls_opt_name(id), path, strerror(err));
+		snprintf(why, whysize, "%s %s: %s", tls_opt_name(id), tls_conf_get(c, id),
+			 strerror(err));
 	return -err;
 }
 
-static int probe(enum tls_opt id, const char *path, char *why, size_t whysize)
+static int probe(const struct tls_conf *c, enum tls_opt id, char *why, size_t whysize)
 {
-	return probe_stat(id, path, NULL, why, whysize);
+	return probe_stat(c, id, NULL, why, whysize);
 }
 
-/* Every readable file of folder PATH that holds certificates is trusted. */
-static int load_capath(X509_STORE *st, const char *path, char *why, size_t whysize)
+/* The certificates in file FD, trusted by ST; how many. */
+static int load_certs_fd(X509_STORE *st, int fd)
 {
-	DIR *d = opendir(path);
+	BIO *b = BIO_new_fd(fd, BIO_NOCLOSE);
+	STACK_OF(X509_INFO) *infos = b ? PEM_X509_INFO_read_bio(b, NULL, NULL, NULL) : NULL;
+	int n = 0;
+
+	for (int i = 0; infos && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *xi = sk_X509_INFO_value(infos, i);
+		n += xi->x509 && X509_STORE_add_cert(st, xi->x509) == 1;
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(b);
+	return n;
+}
+
+/* Every regular file of the capath folder that holds certificates is
+ * trusted.  Each is opened beneath the folder, through no magic link and
+ * no symbolic link out of it, and read from its descriptor. */
+static int load_capath(X509_STORE *st, const struct tls_conf *c, char *why, size_t whysize)
+{
+	int dfd = open(tls_conf_file(c, TLS_CAPATH), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	const char *path = tls_conf_get(c, TLS_CAPATH);
 	struct dirent *e;
-	char file[PATH_MAX];
 	int loaded = 0;
 
 	if (d == NULL) {
 		int err = errno;
+		if (dfd >= 0)
+			close(dfd);
 		snprintf(why, whysize, "capath %s: %s", path, strerror(err));
 		return -err;
 	}
 	while ((e = readdir(d)) != NULL) {
+		struct open_how how = { .flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC,
+					.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
 		struct stat sb;
+		int fd;
 		if (e->d_name[0] == '.' ||
-		    snprintf(file, sizeof(file), "%s/%s", path, e->d_name) >= (int)sizeof(file) ||
-		    stat(file, &sb) < 0 || !S_ISREG(sb.st_mode))
+		    (fd = (int)syscall(SYS_openat2, dirfd(d), e->d_name, &how, sizeof(how))) < 0)
 			continue;
-		loaded += X509_STORE_load_file(st, file) == 1;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+			loaded += load_certs_fd(st, fd) > 0;
+		close(fd);
 	}
 	closedir(d);
 	ERR_clear_error();
@@ -137,13 +166,13 @@ static int load_trust(SSL_CTX *ctx, const struct tls_conf *c, char *why, size_t 
 		SSL_CTX_set_cert_store(ctx, st);	/* takes our reference */
 		return 0;
 	}
-	if (file && ((err = probe(TLS_CAFILE, file, why, whysize)) != 0))
+	if (file && ((err = probe(c, TLS_CAFILE, why, whysize)) != 0))
 		return err;
-	if (file && SSL_CTX_load_verify_file(ctx, file) != 1) {
+	if (file && SSL_CTX_load_verify_file(ctx, tls_conf_file(c, TLS_CAFILE)) != 1) {
 		snprintf(why, whysize, "cafile %s: %s", file, tls_ssl_reason());
 		return -EINVAL;
 	}
-	return dir ? load_capath(SSL_CTX_get_cert_store(ctx), dir, why, whysize) : 0;
+	return dir ? load_capath(SSL_CTX_get_cert_store(ctx), c, why, whysize) : 0;
 }
 
 static int load_identity(SSL_CTX *ctx, const struct tls_conf *c, bool server, char *why,
@@ -159,13 +188,13 @@ static int load_identity(SSL_CTX *ctx, const struct tls_conf *c, bool server, ch
 	}
 	if (!cert)
 		return 0;
-	if ((err = probe(TLS_CERT, cert, why, whysize)) || (err = probe(TLS_KEY, key, why, whysize)))
+	if ((err = probe(c, TLS_CERT, why, whysize)) || (err = probe(c, TLS_KEY, why, whysize)))
 		return err;
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+	if (SSL_CTX_use_certificate_chain_file(ctx, tls_conf_file(c, TLS_CERT)) != 1) {
 		snprintf(why, whysize, "cert %s: %s", cert, tls_ssl_reason());
 		return -EINVAL;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 &&
+	if (SSL_CTX_use_PrivateKey_file(ctx, tls_conf_file(c, TLS_KEY), SSL_FILETYPE_PEM) != 1 &&
 	    ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
 		snprintf(why, whysize, "key %s: %s", key, tls_ssl_reason());
 		return -EINVAL;
@@ -179,16 +208,18 @@ static int load_identity(SSL_CTX *ctx, const struct tls_conf *c, bool server, ch
 }
 
 /* A server with clientca asks every client for a certificate it signed. */
-static int load_clientca(SSL_CTX *ctx, const char *path, char *why, size_t whysize)
+static int load_clientca(SSL_CTX *ctx, const struct tls_conf *c, char *why, size_t whysize)
 {
+	const char *file = tls_conf_file(c, TLS_CLIENTCA);
 	STACK_OF(X509_NAME) *names;
 	int err;
 
-	if ((err = probe(TLS_CLIENTCA, path, why, whysize)) != 0)
+	if ((err = probe(c, TLS_CLIENTCA, why, whysize)) != 0)
 		return err;
-	if (SSL_CTX_load_verify_file(ctx, path) != 1 ||
-	    (names = SSL_load_client_CA_file(path)) == NULL) {
-		snprintf(why, whysize, "clientca %s: %s", path, tls_ssl_reason());
+	if (SSL_CTX_load_verify_file(ctx, file) != 1 ||
+	    (names = SSL_load_client_CA_file(file)) == NULL) {
+		snprintf(why, whysize, "clientca %s: %s", tls_conf_get(c, TLS_CLIENTCA),
+			 tls_ssl_reason());
 		return -EINVAL;
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
@@ -263,8 +294,7 @@ static int ctx_settings(struct tls_ctx *x, const struct tls_conf *c, bool server
 			return -ENOMEM;
 	}
 	if (server) {
-		v = tls_conf_get(c, TLS_CLIENTCA);
-		return v ? load_clientca(ctx, v, why, whysize) : 0;
+		return tls_conf_get(c, TLS_CLIENTCA) ? load_clientca(ctx, c, why, whysize) : 0;
 	}
 	SSL_CTX_set_verify(ctx, tls_conf_on(c, TLS_VERIFY, true) ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
 			   NULL);
@@ -301,11 +331,11 @@ static int build(const struct tls_conf *c, bool server, struct tls_ctx **out, ch
 
 /* Appends to KEY (*LEN used of SIZE) which file PATH, option ID's, is,
  * opened as the caller, and when it last changed. */
-static int key_file(enum tls_opt id, const char *path, char *key, size_t *len, size_t size,
+static int key_file(const struct tls_conf *c, enum tls_opt id, char *key, size_t *len, size_t size,
 		    char *why, size_t whysize)
 {
 	struct stat sb;
-	int err = probe_stat(id, path, &sb, why, whysize);
+	int err = probe_stat(c, id, &sb, why, whysize);
 
 	if (err == 0 && *len < size)
 		*len += (size_t)snprintf(key + *len, size - *len, "%d %ju %ju %jd %jd.%09ld %jd.%09ld\n",
@@ -333,8 +363,8 @@ static int cache_key(const struct tls_conf *c, char *key, size_t size, char *why
 		if ((v = tls_conf_get(c, id)) != NULL)
 			len += (size_t)snprintf(key + len, size - len, "%d=%s\n", id, v);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if ((v = tls_conf_get(c, files[i])) != NULL &&
-		    (err = key_file(files[i], v, key, &len, size, why, whysize)) != 0)
+		if (tls_conf_get(c, files[i]) != NULL &&
+		    (err = key_file(c, files[i], key, &len, size, why, whysize)) != 0)
 			return err;
 	return len < size ? 0 : 1;
 }

@@ -3,13 +3,17 @@
 #include "tlsup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
+#include "callerfs.h"
 #include "tls.h"
 #include "tlsconf.h"
 
@@ -35,6 +39,8 @@ struct build_job {
 	int err;
 	char why[TLS_WHY_MAX];
 	struct sock *s;
+	int fds[TLS_OPT_COUNT];		/* the files, opened in the caller's world */
+	char names[TLS_OPT_COUNT][16];	/* ... and named by their descriptors */
 };
 
 /* Ends S's wait: the callback runs last, since it may close S. */
@@ -70,16 +76,66 @@ static struct tlsup *new_up(struct sock *s, tlsup_fn done, void *arg)
 	return up;
 }
 
+/* Opens option ID's file or folder in the caller's world (callerfs.h:
+ * the caller's root and cwd, no magic link, a FIFO not waited for) and
+ * has OpenSSL read it by its descriptor's name. */
+static int pin_file(struct build_job *b, enum tls_opt id)
+{
+	const char *path = tls_conf_get(b->conf, id);
+	bool dir = id == TLS_CAPATH;
+	struct stat sb;
+	int fd = callerfs_open(path, O_RDONLY | O_NONBLOCK | (dir ? O_DIRECTORY : 0));
+
+	if (fd < 0) {
+		snprintf(b->why, sizeof(b->why), "%s %s: %s", tls_opt_name(id), path, strerror(-fd));
+		return fd;
+	}
+	b->fds[id] = fd;
+	if (fstat(fd, &sb) < 0 || (dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode))) {
+		snprintf(b->why, sizeof(b->why), "%s %s: not a regular file", tls_opt_name(id), path);
+		return -EINVAL;
+	}
+	snprintf(b->names[id], sizeof(b->names[id]), "%d", fd);
+	b->conf->open_name[id] = b->names[id];
+	return 0;
+}
+
+/* Whether C names a file: only then is the caller's root needed (a
+ * caller the daemon cannot see may still use TLS without files). */
+static bool names_paths(const struct tls_conf *c)
+{
+	for (int id = 0; id < TLS_OPT_COUNT; id++)
+		if (tls_opt_is_path(id) && tls_conf_get(c, id))
+			return true;
+	return false;
+}
+
 static void build_run(struct job *j)
 {
 	struct build_job *b = (struct build_job *)j;
 
 	if (j->as_err) {
 		b->err = j->as_err;
-		snprintf(b->why, sizeof(b->why), "%s", strerror(-j->as_err));
+		snprintf(b->why, sizeof(b->why), "%s",
+			 j->as_err == -EPERM ? "your files cannot be reached from the daemon "
+					       "(another pid namespace)" : strerror(-j->as_err));
 		return;
 	}
-	b->err = tls_ctx_build(b->conf, b->server, &b->built, b->why, sizeof(b->why));
+	for (int id = 0; id < TLS_OPT_COUNT && b->err == 0; id++)
+		if (tls_opt_is_path(id) && tls_conf_get(b->conf, id))
+			b->err = pin_file(b, id);
+	/* OpenSSL then works in the daemon's root (its configuration, the
+	 * system's CA store) and opens the pinned files by name. */
+	callerfs_leave();
+	if (b->err == 0 && (b->err = callerfs_fds_here()) == 0) {
+		b->err = tls_ctx_build(b->conf, b->server, &b->built, b->why, sizeof(b->why));
+		callerfs_fds_done();
+	}
+	for (int id = 0; id < TLS_OPT_COUNT; id++)
+		if (b->fds[id] >= 0) {
+			close(b->fds[id]);
+			b->fds[id] = -1;
+		}
 }
 
 static void build_free(struct job *j)
@@ -119,7 +175,9 @@ int tlsup_build(struct sock *s, const struct caller *who, bool server, tlsup_fn 
 		return -ENOMEM;
 	}
 	b->j = (struct job){ .who = *who, .run = build_run, .done = build_done,
-			     .discard = build_free };
+			     .discard = build_free, .paths = names_paths(b->conf) };
+	for (int id = 0; id < TLS_OPT_COUNT; id++)
+		b->fds[id] = -1;
 	b->server = server;
 	b->s = s;
 	if ((err = workers_submit(&s->st->workers, &b->j)) != 0) {

@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ident.h"
+#include "actor.h"
+#include "callerfs.h"
 
 /* How many jobs of UID run now (P->mu held). */
 static int *running_slot(struct workers *p, uid_t uid, bool make)
@@ -47,12 +48,20 @@ static struct job *take_runnable(struct workers *p)
 
 static void run_as_caller(struct job *j)
 {
-	struct as_caller saved;
+	struct actor a;
+	int err = 0;
 
-	j->as_err = as_caller_enter(&j->who, &saved);
+	actor_load(&a, &j->who);
+	if (j->paths)
+		err = callerfs_enter(a.pid, a.umask);
+	if (err == 0 && (err = actor_enter(&a)) != 0)
+		callerfs_leave();
+	j->as_err = err;
 	j->run(j);
-	if (j->as_err == 0)
-		as_caller_leave(&saved);
+	if (err == 0) {
+		actor_leave();
+		callerfs_leave();
+	}
 }
 
 static void *worker(void *arg)
@@ -61,6 +70,9 @@ static void *worker(void *arg)
 	uint64_t one = 1;
 	struct job *j = NULL;
 
+	actor_thread_init();
+	/* Without a root of its own, callerfs_enter refuses path jobs. */
+	callerfs_thread_init();
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->stopping && (j = take_runnable(p)) == NULL) {

@@ -2,8 +2,9 @@
  * Work that may block on something a caller controls (opening a path the
  * caller named, reading a received file on a slow file system), done by a
  * pool of threads so that it never blocks the event loop.  Each worker
- * acts as the job's caller (its own fsuid, fsgid and groups) and hands the
- * job back to the loop through an eventfd.
+ * acts as the job's caller (actor.h: ids, groups, capabilities; for a job
+ * that names paths also the caller's root and working directory,
+ * callerfs.h) and hands the job back to the loop through an eventfd.
  *
  * One user must not take the pool from the others: at most
  * WORKER_PER_USER jobs of one uid run at once (the rest wait their turn),
@@ -34,6 +35,7 @@ struct job {
 	job_fn discard;		/* on the loop instead of done once cancelled:
 				 * undoes what run did (closes what it opened)
 				 * and frees the job; NULL: free() */
+	bool paths;		/* it names paths: run in WHO's root and cwd */
 	bool cancelled;		/* set on the loop thread only */
 	int as_err;		/* run sees why it could not act as WHO */
 };

@@ -91,7 +91,10 @@ START_TEST(unix_errors)
 	memset(longpath, 'a', sizeof(longpath));
 	longpath[0] = '/';
 	longpath[sizeof(longpath) - 1] = '\0';
-	ck_assert_int_eq(addr_parse(KIND_UNIX, "relative/path", &a, &hp, &why), -EINVAL);
+	ck_assert_int_eq(addr_parse(KIND_UNIX, "relative/path", &a, &hp, &why), ADDR_NUMERIC);
+	ck_assert_str_eq(((struct sockaddr_un *)&a.ss)->sun_path, "relative/path");
+	ck_assert_int_eq(addr_parse(KIND_UNIX, "localhost:80", &a, &hp, &why), -EINVAL);
+	ck_assert_int_eq(addr_parse(KIND_UNIX, "./localhost:80", &a, &hp, &why), ADDR_NUMERIC);
 	ck_assert_int_eq(addr_parse(KIND_UNIX, "@", &a, &hp, &why), -EINVAL);
 	ck_assert_int_eq(addr_parse(KIND_UNIX, longpath, &a, &hp, &why), -EINVAL);
 	longpath[0] = '@';

@@ -1,0 +1,195 @@
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "callerfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "actor.h"
+
+/* The daemon's root and working directory, to come back to, and its
+ * /proc/self/fd, where a descriptor's number names exactly that file. */
+static int daemon_root = -1, daemon_cwd = -1, fd_dir = -1;
+
+/* This thread's: whether it has a root of its own, and is in a caller's. */
+static __thread bool own_fs;
+static __thread int caller_cwd = -1;
+static __thread mode_t saved_umask;
+
+int callerfs_init(void)
+{
+	if (daemon_root < 0)
+		daemon_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (daemon_cwd < 0)
+		daemon_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd_dir < 0)
+		fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return daemon_root < 0 || daemon_cwd < 0 ? -errno : 0;
+}
+
+int callerfs_thread_init(void)
+{
+	if (unshare(CLONE_FS) < 0)
+		return -errno;
+	own_fs = true;
+	return 0;
+}
+
+static int open_proc(pid_t pid, const char *what)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The daemon's root and working directory again. */
+static void go_home(void)
+{
+	if (fchdir(daemon_root) < 0 || chroot(".") < 0 || fchdir(daemon_cwd) < 0) {
+		/* Root may always come back to descriptors it holds. */
+	}
+}
+
+int callerfs_enter(pid_t pid, mode_t umask_)
+{
+	int root, cwd, err = 0;
+
+	/* A thread that shares its root with the daemon must not move it;
+	 * a caller the daemon cannot see has no root it could enter. */
+	if (!own_fs || pid <= 0 || daemon_root < 0)
+		return -EPERM;
+	if ((root = open_proc(pid, "root")) < 0)
+		return -EPERM;
+	if ((cwd = open_proc(pid, "cwd")) < 0) {
+		close(root);
+		return -EPERM;
+	}
+	if (fchdir(root) < 0 || chroot(".") < 0 || fchdir(cwd) < 0)
+		err = -EPERM;
+	close(root);
+	if (err) {
+		close(cwd);
+		go_home();
+		return err;
+	}
+	caller_cwd = cwd;
+	saved_umask = umask(umask_);
+	return 0;
+}
+
+void callerfs_leave(void)
+{
+	if (caller_cwd < 0)
+		return;
+	/* Going back needs CAP_SYS_CHROOT, which the caller may not have. */
+	actor_raise();
+	go_home();
+	actor_lower();
+	umask(saved_umask);
+	close(caller_cwd);
+	caller_cwd = -1;
+}
+
+int callerfs_open(const char *path, int flags)
+{
+	struct open_how how = { .resolve = RESOLVE_NO_MAGICLINKS };
+	long fd;
+
+	how.flags = (uint64_t)(flags | O_CLOEXEC);
+	if (!(flags & O_PATH))
+		how.flags |= O_NOCTTY;
+	fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* The path of unix address A as a string, or NULL when it has none. */
+static const char *sun_path(const struct sockaddr_un *a, socklen_t len, char *buf, size_t size)
+{
+	size_t n;
+
+	if (len <= offsetof(struct sockaddr_un, sun_path) || a->sun_path[0] == '\0')
+		return NULL;
+	n = len - offsetof(struct sockaddr_un, sun_path);
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, a->sun_path, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+int callerfs_pin(const struct sockaddr_un *a, socklen_t len, struct sockaddr_un *via,
+		 socklen_t *vialen)
+{
+	char buf[sizeof(a->sun_path) + 1];
+	const char *path = sun_path(a, len, buf, sizeof(buf));
+	int fd, n;
+
+	if (path == NULL)
+		return -EINVAL;
+	if ((fd = callerfs_open(path, O_PATH)) < 0)
+		return fd;
+	if (callerfs_fds_here() != 0) {
+		close(fd);
+		return -ENOSYS;
+	}
+	memset(via, 0, sizeof(*via));
+	via->sun_family = AF_UNIX;
+	n = snprintf(via->sun_path, sizeof(via->sun_path), "%d", fd);
+	*vialen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+	return fd;
+}
+
+void callerfs_unpin(int pinned)
+{
+	close(pinned);
+	callerfs_fds_done();
+}
+
+int callerfs_fds_here(void)
+{
+	return fd_dir >= 0 && fchdir(fd_dir) == 0 ? 0 : -ENOSYS;
+}
+
+void callerfs_fds_done(void)
+{
+	if (fchdir(caller_cwd >= 0 ? caller_cwd : daemon_cwd) < 0) {
+		/* Both were open a moment ago. */
+	}
+}
+
+int callerfs_bind(int fd, const struct sockaddr_un *a, socklen_t len)
+{
+	char buf[sizeof(a->sun_path) + 1];
+	const char *path = sun_path(a, len, buf, sizeof(buf));
+	char *slash;
+	int dir;
+
+	if (path == NULL)
+		return -EINVAL;
+	/* The kernel keeps the address as given, so bind takes the path
+	 * itself; its folder is looked up first the safe way. */
+	slash = strrchr(buf, '/');
+	if (slash == buf)
+		dir = callerfs_open("/", O_PATH | O_DIRECTORY);
+	else if (slash) {
+		*slash = '\0';
+		dir = callerfs_open(buf, O_PATH | O_DIRECTORY);
+		*slash = '/';
+	} else
+		dir = callerfs_open(".", O_PATH | O_DIRECTORY);
+	if (dir < 0)
+		return dir;
+	close(dir);
+	return bind(fd, (const struct sockaddr *)a, len) < 0 ? -errno : 0;
+}
