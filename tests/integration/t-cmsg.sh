@@ -198,7 +198,7 @@ bad "Invalid argument" '{"rights": [' "bad JSON"
 bad "Invalid argument" '[1, 2]' "one JSON object"
 bad "Invalid argument" '{"colour": "blue"}' 'unknown key "colour"'
 bad "Invalid argument" '{"credentials": {"pid": "me", "uid": 0, "gid": 0}}' "pid must be"
-bad "Invalid argument" '{"rights": [{"path": "relative/path"}]}' "absolute"
+bad "No such file or directory" '{"rights": [{"path": "relative/nosuch"}]}' "relative/nosuch"
 bad "No such file or directory" '{"rights": [{"path": "/nonexistent/x"}]}' "/nonexistent/x"
 bad "Invalid argument" '{"rights": [{"path": "/etc/hostname", "mode": "x"}]}' "mode must be"
 bad "No such file or directory" '{"rights": [{"socket": "udp/nosuch"}]}' "no socket udp/nosuch"

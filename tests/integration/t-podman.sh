@@ -149,8 +149,38 @@ seen() { in_ct "$1" 'cat /net/sockets' | jq -r 'map(.name) | sort | join(" ")'; 
 expect_eq "$(seen "$(id -u $UA):$(id -g $UA)")" "$a" "A's sockets file"
 expect_eq "$(seen "$(id -u $UB):$(id -g $UB)")" "$b" "B's sockets file"
 expect_eq "$(seen 0:0)" "$(printf '%s\n' "$a" "$b" | sort | tr '\n' ' ' | sed 's/ $//')" "root's sockets file"
-stop_sockfs
 ok "2: a host allow_other mount in two users' containers: each sees and uses only its own; root sees all"
+
+# A path a container names is the container's: a host-only unix socket
+# (here in a folder the container does not have) stays out of reach, for
+# the container's root too; one in the container's own root is reached.
+mkdir -p "$WORK/hostonly" "$WORK/root/tmp"
+py_peer paths "$WORK/hostonly/h.sock" "$WORK/root/tmp/in.sock" <<'PY'
+import os, socket, sys, threading
+def serve(path):
+    s = socket.socket(socket.AF_UNIX); s.bind(path); os.chmod(path, 0o666); s.listen(8)
+    while True:
+        c, _ = s.accept(); c.sendall(os.path.basename(path).encode() + b"\n"); c.close()
+for p in sys.argv[2:]:
+    threading.Thread(target=serve, args=(p,), daemon=True).start()
+while not all(os.path.exists(p) for p in sys.argv[2:]):
+    pass
+open(sys.argv[1], "w").write("ready")
+threading.Event().wait()
+PY
+for who in 0:0 "$(id -u $UA):$(id -g $UA)"; do
+	out=$(in_ct "$who" "s=/net/unix/\$(cat /net/unix/clone)
+		echo 'connect $WORK/hostonly/h.sock' > \$s/ctl 2>/dev/null && echo REACHED-HOST
+		cat \$s/err; echo
+		echo 'connect /tmp/in.sock' > \$s/ctl && head -1 \$s/data; rmdir \$s")
+	case $out in
+	*REACHED-HOST*) fail "a container ($who) reached a host path: [$out]" ;;
+	*"No such file or directory"*"in.sock") ;;
+	*) fail "container $who said [$out]" ;;
+	esac
+done
+stop_sockfs
+ok "2: paths a container names through the host mount are looked up in the container's root: a host-only socket is not there"
 
 # --- 3: --netns into a running container's network -----------------------
 PORT3=$((20000 + $$ % 20000))

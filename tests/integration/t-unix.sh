@@ -99,7 +99,17 @@ expect_eq "$line" "accepted" "the server answers"
 rmdir "$b"
 ok "unix connect to a full backlog: waits and then connects; EAGAIN with O_NONBLOCK; timeout; interrupt"
 
-expect_err "Invalid argument" bash -c "echo 'connect relative/path' > '$s/ctl'"
-grep -q "must be absolute" "$s/err" || fail "err: $(cat "$s/err")"
-ok "relative unix paths are refused with a reason"
+# A relative path is the writer's working directory's, as for any program.
+mkdir "$WORK/here"
+r=$MNT/unix/$(cat "$MNT/unix/clone")
+(cd "$WORK/here" && printf 'bind rel.sock\nlisten\n' > "$r/ctl")
+[ -S "$WORK/here/rel.sock" ] || fail "bind rel.sock did not make $WORK/here/rel.sock"
+expect_eq "$(cat "$r/local")" "rel.sock" "local keeps the address as given"
+c=$MNT/unix/$(cat "$MNT/unix/clone")
+(cd "$WORK" && echo 'connect here/rel.sock' > "$c/ctl") || fail "connect here/rel.sock from $WORK"
+expect_err "No such file or directory" bash -c "cd / && echo 'connect here/rel.sock' > '$s/ctl'"
+expect_err "Invalid argument" bash -c "echo 'connect 127.0.0.1:80' > '$s/ctl'"
+grep -q "HOST:PORT" "$s/err" || fail "err: $(cat "$s/err")"
+rmdir "$r" "$c"
+ok "relative unix paths are the writer's working directory's; HOST:PORT on a unix socket is refused with a reason"
 finish
