@@ -267,6 +267,8 @@ out:
 	}
 	p.c->pid = who->pid;
 	p.c->ppid = proc_ppid(who->pid);
+	p.c->workers = &s->st->workers;
+	p.c->writer = who->uid;
 	*out = p.c;
 	return 0;
 }
@@ -291,8 +293,12 @@ void cmsg_out_free(struct cmsg_out *c)
 		return;
 	if (c->charged)
 		quota_give(c->quotas, c->charged_uid, Q_FDS, (uint64_t)c->charged);
+	/* What a writer named may be a file on FUSE, sockfs's own included,
+	 * whose close waits for a FLUSH: a worker closes it. */
 	for (int i = 0; i < c->nfds; i++)
-		if (c->fds[i] >= 0)
+		if (c->fds[i] >= 0 && c->workers)
+			workers_close(c->workers, c->writer, c->fds[i]);
+		else if (c->fds[i] >= 0)
 			close(c->fds[i]);
 	for (int i = 0; i < c->npaths; i++)
 		free(c->paths[i].path);

@@ -50,6 +50,8 @@ struct cmsg_out {
 	/* Rights by path, still to be opened: fds[slot] is -1 until then. */
 	int npaths;
 	struct cmsg_path { int slot, flags; char *path; } paths[CMSG_OUT_FDS_MAX];
+	struct workers *workers;	/* closes its descriptors off the loop */
+	uid_t writer;
 	/* Its descriptors, charged to a user while it is kept (cmsg_out_charge). */
 	struct quotas *quotas;
 	uid_t charged_uid;

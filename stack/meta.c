@@ -44,7 +44,7 @@ static void rights(struct cmsghdr *c, struct msg_meta *m, struct meta_fds *fds)
 	for (size_t i = 0; i < n; i++) {
 		int fd;
 		memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-		if (fds->n < META_RIGHTS_MAX)
+		if (fds->n < META_FDS_MAX)
 			fds->fd[fds->n++] = fd;
 		else {
 			close(fd);

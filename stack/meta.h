@@ -20,6 +20,9 @@
 /* Descriptors one message may bring that sockfs keeps; more are closed
  * and counted. */
 #define META_RIGHTS_MAX 64
+/* What one message can carry (the kernel's SCM_MAX_FD): every one is kept
+ * here, so that the socket layer closes those it drops off the loop. */
+#define META_FDS_MAX 253
 #define META_RIGHT_NAME 80
 
 struct msg_meta {
@@ -44,7 +47,7 @@ struct msg_meta {
 /* Received descriptors, before the socket layer gives them a home. */
 struct meta_fds {
 	int n;
-	int fd[META_RIGHTS_MAX];
+	int fd[META_FDS_MAX];
 };
 
 #define READER_LOG_SIZE 16
@@ -60,7 +63,7 @@ struct reader_log {
 
 /* Fills M from a received message header (its name, control and flags),
  * and FDS with the descriptors that came (the caller must home or close
- * them; those beyond META_RIGHTS_MAX are closed here and counted). */
+ * them, off the loop: rights_home). */
 void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m, struct meta_fds *fds);
 
 /* Records that process PID read a message described by M. */

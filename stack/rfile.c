@@ -42,6 +42,30 @@ struct file_job {
 
 static void rfile_on_event(void *arg, uint32_t events);
 
+/* fstat(2) from what the kernel knows already (AT_STATX_DONT_SYNC): on
+ * FUSE a plain fstat may ask the file system, and a received descriptor
+ * may be one of sockfs's own files, whose answer would need this very
+ * loop, or one on a file system that hangs. */
+static int cached_stat(int fd, struct stat *st)
+{
+	struct statx x;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &x) < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = x.stx_mode;
+	st->st_size = (off_t)x.stx_size;
+	st->st_nlink = x.stx_nlink;
+	st->st_uid = x.stx_uid;
+	st->st_gid = x.stx_gid;
+	st->st_blocks = (blkcnt_t)x.stx_blocks;
+	st->st_blksize = (blksize_t)x.stx_blksize;
+	st->st_atim = (struct timespec){ x.stx_atime.tv_sec, x.stx_atime.tv_nsec };
+	st->st_mtim = (struct timespec){ x.stx_mtime.tv_sec, x.stx_mtime.tv_nsec };
+	st->st_ctim = (struct timespec){ x.stx_ctime.tv_sec, x.stx_ctime.tv_nsec };
+	return 0;
+}
+
 int rfile_add(struct sock *s, int fd, char *name)
 {
 	struct stat st;
@@ -54,7 +78,7 @@ int rfile_add(struct sock *s, int fd, char *name)
 
 	while (slot < SOCK_FILES_MAX && s->files[slot])
 		slot++;
-	if (slot == SOCK_FILES_MAX || fstat(fd, &st) < 0)
+	if (slot == SOCK_FILES_MAX || cached_stat(fd, &st) < 0)
 		return -EMFILE;
 	if ((err = quota_take(q, s->uid, Q_FILES, 1, &why)) != 0)
 		goto refuse;
@@ -127,14 +151,22 @@ static void file_job_run(struct job *j)
 	ssize_t n = fj->write ? pwrite(fj->fd, fj->buf, fj->len, fj->pos)
 			      : pread(fj->fd, fj->buf, fj->len, fj->pos);
 
+	/* A file that has no offsets (a FUSE file opened nonseekable, such
+	 * as sockfs's own) is read and written in order. */
+	if (n < 0 && errno == ESPIPE)
+		n = fj->write ? write(fj->fd, fj->buf, fj->len) : read(fj->fd, fj->buf, fj->len);
 	fj->res = n < 0 ? -errno : n;
+	/* Here, not on the loop: closing a file on FUSE waits for a FLUSH. */
+	close(fj->fd);
+	fj->fd = -1;
 }
 
 static void file_job_free(struct job *j)
 {
 	struct file_job *fj = (struct file_job *)j;
 
-	close(fj->fd);
+	if (fj->fd >= 0)
+		close(fj->fd);
 	free(fj->buf);
 	free(fj);
 }
@@ -299,7 +331,7 @@ int rfile_stat(struct sock *s, int slot, struct stat *st)
 
 	if (f == NULL)
 		return -ENOENT;
-	return fstat(f->fd, st) < 0 ? -errno : 0;
+	return cached_stat(f->fd, st);
 }
 
 int rfile_close(struct sock *s, int slot)
@@ -313,7 +345,7 @@ int rfile_close(struct sock *s, int slot)
 	wqueue_fail(&f->writers, -EBADF);
 	if (!f->regular)
 		loop_unwatch(&s->st->loop, &f->watch);
-	close(f->fd);
+	workers_close(&s->st->workers, s->uid, f->fd);
 	free(f);
 	quota_give(&s->st->quotas, s->uid, Q_FILES, 1);
 	quota_give(&s->st->quotas, s->uid, Q_FDS, 1);

@@ -82,12 +82,15 @@ void rights_home(struct sock *s, struct meta_fds *fds, struct msg_meta *m)
 {
 	for (int i = 0; i < fds->n; i++) {
 		int fd = fds->fd[i];
-		int kind = kind_of_socket(fd);
-		char *name = m->rights[m->nrights];
-		int err = kind >= 0 ? home_socket(s, fd, kind, name) : rfile_add(s, fd, name);
+		int kind = m->nrights < META_RIGHTS_MAX ? kind_of_socket(fd) : -1;
+		char *name = m->rights[m->nrights < META_RIGHTS_MAX ? m->nrights : 0];
+		int err = m->nrights >= META_RIGHTS_MAX ? -EMFILE
+			  : kind >= 0 ? home_socket(s, fd, kind, name) : rfile_add(s, fd, name);
 
 		if (err) {
-			close(fd);
+			/* Whatever it is (a file on FUSE: its close waits for
+			 * a FLUSH), it is closed off the loop. */
+			workers_close(&s->st->workers, s->uid, fd);
 			m->rights_dropped++;
 		} else
 			m->nrights++;

@@ -178,6 +178,42 @@ int workers_submit(struct workers *p, struct job *j)
 	return err;
 }
 
+struct close_job {
+	struct job j;
+	int fd;
+};
+
+static void close_run(struct job *j)
+{
+	close(((struct close_job *)j)->fd);
+}
+
+static void close_done(struct job *j)
+{
+	free(j);
+}
+
+static void close_discard(struct job *j)
+{
+	close_run(j);
+	free(j);
+}
+
+void workers_close(struct workers *p, uid_t uid, int fd)
+{
+	struct close_job *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);	/* out of memory: the rare stall beats a leak */
+		return;
+	}
+	c->j = (struct job){ .who = { .uid = uid, .gid = (gid_t)uid }, .run = close_run,
+			     .done = close_done, .discard = close_discard };
+	c->fd = fd;
+	if (workers_submit(p, &c->j) != 0)
+		close_discard(&c->j);
+}
+
 void workers_fini(struct workers *p)
 {
 	struct timespec t;

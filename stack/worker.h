@@ -58,4 +58,9 @@ void workers_fini(struct workers *p);
 /* Queues J; J->done runs later on the loop thread unless J is cancelled. */
 int workers_submit(struct workers *p, struct job *j);
 
+/* close(2) of FD, a descriptor a user handed the daemon, on a worker
+ * charged to UID: closing a file on FUSE (sockfs's own files included)
+ * waits for its FLUSH, which the loop must never do. */
+void workers_close(struct workers *p, uid_t uid, int fd);
+
 #endif
