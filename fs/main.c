@@ -34,21 +34,36 @@ struct daemon {
 	bool draining;		/* done, but FUSE requests are still answered */
 };
 
+/* Every option sockfs takes, its own and those of libfuse's that apply
+ * (libfuse's own lists name thread and fd options its single loop has no
+ * use for, so they are not printed). */
 static void usage(const char *prog)
 {
 	printf("usage: %s [options] [SOURCE] MOUNTPOINT\n\n"
 	       "Shows network sockets as files: MOUNTPOINT/tcp/clone makes a socket,\n"
 	       "its ctl file takes commands (connect, bind, listen, to, set, ...),\n"
 	       "its data file sends and receives.  See sockfs(1).\n\n"
-	       "sockfs options:\n"
-	       "    --netns=PATH           make sockets in the network namespace PATH\n"
+	       "options:\n"
+	       "    -h   --help            print this help\n"
+	       "    -V   --version         print the version\n"
+	       "    -f                     stay in the foreground\n"
+	       "    -d   -o debug          print every FUSE request (implies -f)\n"
+	       "    --netns=PATH, -o netns=PATH\n"
+	       "                           make sockets in the network namespace PATH\n"
 	       "                           (/run/netns/NAME, /proc/PID/ns/net)\n"
 	       "    -o allow_other         let other users in (each to their own sockets;\n"
-	       "                           default_permissions is turned on with it)\n\n"
+	       "                           default_permissions is turned on with it)\n"
+	       "    -o auto_unmount        unmount when the daemon dies\n"
+	       "    -o user_sockets=N      sockets one user may hold (0: no limit)\n"
+	       "    -o user_fds=N          descriptors for one user's sockets and files\n"
+	       "    -o user_files=N        received files one user may hold\n"
+	       "    -o user_waits=N        reads and writes one user may have waiting\n"
+	       "    -o user_bytes=N        bytes of those reads and writes\n"
+	       "                           (defaults and errors: LIMITS in sockfs(1))\n\n"
 	       "mount(8) runs it as: sockfs SOURCE MOUNTPOINT -o OPTIONS (fstab type\n"
 	       "fuse.sockfs); SOURCE names the mount, and fstab-only options such as\n"
 	       "nofail, _netdev, noauto, user and x-* are ignored.\n\n"
-	       "Unmount with: fusermount3 -u MOUNTPOINT (or umount)\n\n", prog);
+	       "Unmount with: fusermount3 -u MOUNTPOINT (or umount)\n", prog);
 }
 
 /* sockfs's own options, beside libfuse's. */
@@ -251,8 +266,6 @@ int main(int argc, char *argv[])
 	}
 	if (opts.show_help) {
 		usage(argv[0]);
-		fuse_cmdline_help();
-		fuse_lowlevel_help();
 		ret = 0;
 		goto out_args;
 	}
@@ -263,7 +276,7 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (opts.mountpoint == NULL) {
-		fprintf(stderr, "usage: %s [options] MOUNTPOINT (try --help)\n", argv[0]);
+		fprintf(stderr, "usage: %s [options] [SOURCE] MOUNTPOINT (try --help)\n", argv[0]);
 		ret = 2;
 		goto out_args;
 	}

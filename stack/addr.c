@@ -101,6 +101,35 @@ static int split_host_port(char *text, int need_port, char **host, char **port,
 	return 0;
 }
 
+static bool all_digits(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)p[i]))
+			return false;
+	return n > 0;
+}
+
+/* A host that only a mistyped address can be: its last label all digits
+ * ("300.1.1.1", "10.0.0.256", "1.2.3.4.5", "example.123").  No host name
+ * ends in an all-numeric label (RFC 3696, 2), and the resolver, asked,
+ * fails only after a DNS query, with ENXIO.  Returns the reason, or NULL. */
+static const char *mistyped_address(const char *h)
+{
+	size_t n = strlen(h);
+	const char *last;
+
+	if (n > 0 && h[n - 1] == '.')
+		n--;		/* a rooted name, "example." */
+	last = memrchr(h, '.', n);
+	last = last ? last + 1 : h;
+	if (!all_digits(last, (size_t)(h + n - last)))
+		return NULL;
+	for (const char *p = h; p < last; p += strcspn(p, ".") + 1)
+		if (!all_digits(p, strcspn(p, ".")))
+			return "not a host name: its last label is all digits";
+	return "not an IPv4 address: four numbers from 0 to 255, as 192.0.2.1";
+}
+
 static int parse_inet(enum kind k, const char *text, struct saddr *out,
 		      struct hostport *name, const char **why)
 {
@@ -128,6 +157,8 @@ static int parse_inet(enum kind k, const char *text, struct saddr *out,
 		*why = "not an IP address or host name";
 		return -EINVAL;
 	}
+	if ((*why = mistyped_address(host)) != NULL)
+		return -EINVAL;
 	snprintf(name->host, sizeof(name->host), "%s", host);
 	name->port = portnum;
 	return ADDR_NAME;

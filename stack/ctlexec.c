@@ -386,6 +386,48 @@ static int starttls_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 	return tls_handshake_for(w, s, c->how);
 }
 
+/* A stream connect that failed in the kernel leaves its socket unfit for
+ * another: Linux answers the next connect(2) with ECONNABORTED (the error
+ * was taken by SO_ERROR, the socket still reads as connecting).  So the
+ * next try gets a fresh kernel socket with the options set so far, as a
+ * new socket would; a bound one would lose its address, so it is reset
+ * with connect(AF_UNSPEC) instead, which keeps it. */
+static void renew_after_failure(struct sock *s)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	if (!s->connect_failed || s->fd < 0)
+		return;
+	s->connect_failed = false;
+	if (s->bound)
+		(void)connect(s->fd, &sa, sizeof(sa));
+	else
+		sock_drop_fd(s);
+}
+
+/* The connection is made: an error left by an earlier try is stale. */
+static void connected(struct sock *s)
+{
+	s->state = SS_CONNECTED;
+	s->connect_failed = false;
+	s->err[0] = '\0';
+}
+
+/* The connect is under way already (its write was interrupted, or made
+ * with O_NONBLOCK): the same connect again waits for it (or is EALREADY
+ * with O_NONBLOCK), as does connect(2); another address is EALREADY. */
+static int join_connect(struct ctl_wait *w, struct sock *s, const struct saddr *a)
+{
+	if (a->len != s->connected_to.len || memcmp(&a->ss, &s->connected_to.ss, a->len) != 0) {
+		w->why = "another connect is under way on this socket";
+		return -EALREADY;
+	}
+	if (w->w.nonblock)
+		return -EALREADY;
+	sock_park(s, &w->w, &s->ctls);
+	return CMD_WAIT;
+}
+
 /* Tries w->addrs from w->attempt on; a stream connect may have to wait. */
 static int connect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
@@ -397,13 +439,14 @@ static int connect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 		return err;
 	for (; w->attempt < w->naddrs; w->attempt++) {
 		struct saddr *a = &w->addrs[w->attempt];
+		if (s->state == SS_CONNECTING)
+			return join_connect(w, s, a);
+		renew_after_failure(s);
 		if ((err = ensure_fd(w, s, a->ss.ss_family)) != 0)
 			continue;
-		if (s->state == SS_CONNECTING)
-			s->state = unconnected(s);
 		s->connected_to = *a;
 		if ((err = call_as(w, s, a, connect)) == 0) {
-			s->state = SS_CONNECTED;
+			connected(s);
 			return s->kind == KIND_TLS ? tls_handshake_for(w, s, false) : CMD_DONE;
 		}
 		if (err == CMD_WAIT)
@@ -571,6 +614,16 @@ static int exec_cmd(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 	return -EINVAL;
 }
 
+/* An open ctl is one sequence: a write that fails makes the later writes
+ * on the same open file fail unrun (ctl_write), so a script whose printf
+ * or echo writes line by line stops at its first failure as one write of
+ * all its lines does.  Answers that say "not yet" (EAGAIN, EINPROGRESS,
+ * EALREADY: try again, or the connect goes on) do not stop it. */
+static bool stops_sequence(int err)
+{
+	return err != -EAGAIN && err != -EINPROGRESS && err != -EALREADY;
+}
+
 /* Fails the write: the reason goes to err, the errno to the caller. */
 static void ctl_fail(struct ctl_wait *w, struct sock *s, int err, const char *why)
 {
@@ -581,11 +634,14 @@ static void ctl_fail(struct ctl_wait *w, struct sock *s, int err, const char *wh
 		waiter_finish(&w->w, err);
 		return;
 	}
-	if (s->state == SS_CONNECTING)
+	/* EALREADY: another connect goes on, and status follows it. */
+	if (s->state == SS_CONNECTING && err != -EALREADY)
 		s->state = unconnected(s);
 	if (why == NULL)
 		why = w->why ? w->why : strerror(-err);
 	sock_set_err(s, w->cmds[w->cur].text, why);
+	if (stops_sequence(err))
+		w->h->ctl_failed = err;
 	waiter_finish(&w->w, err);
 }
 
@@ -633,7 +689,13 @@ static int ctl_run(struct ctl_wait *w)
 
 static void ctl_cancel(struct waiter *w, int res)
 {
-	sock_cancel(((struct ctl_wait *)w)->h->sock, w, res, res, "ctl");
+	struct handle *h = ((struct ctl_wait *)w)->h;
+
+	/* A timeout (set timeout) is a failure; a signal's EINTR is the
+	 * caller's own doing, and a handler may write on. */
+	if (res == -ETIMEDOUT)
+		h->ctl_failed = res;
+	sock_cancel(h->sock, w, res, res, "ctl");
 }
 
 /* After the reply: a lookup still running is left to its worker, which
@@ -659,10 +721,17 @@ struct waiter *ctl_write(struct handle *h, const struct wait_req *rq, const char
 			 size_t len)
 {
 	struct sock *s = h->sock;
-	struct ctl_wait *w = sock_wait_new(h, sizeof(*w), &ctl_ops, rq);
+	struct ctl_wait *w;
 	char why[SOCK_ERR_MAX];
 	int n;
 
+	/* An earlier write on this open file failed: nothing runs, and err
+	 * keeps that first failure. */
+	if (h->ctl_failed && s != NULL) {
+		waiter_refuse(rq, h->ctl_failed);
+		return NULL;
+	}
+	w = sock_wait_new(h, sizeof(*w), &ctl_ops, rq);
 	if (w == NULL)
 		return NULL;
 	w->h = h;
@@ -675,6 +744,7 @@ struct waiter *ctl_write(struct handle *h, const struct wait_req *rq, const char
 	n = ctl_parse(s->kind, text, len, &w->cmds, why, sizeof(why));
 	if (n < 0) {
 		snprintf(s->err, sizeof(s->err), "%s", why);
+		h->ctl_failed = n;
 		waiter_finish(&w->w, n);
 		return NULL;
 	}
@@ -730,7 +800,11 @@ bool ctl_on_connect(struct sock *s)
 		/* Nobody waits (O_NONBLOCK, or the write was interrupted):
 		 * keep the outcome for status and err; a tls socket's
 		 * handshake goes on alone. */
-		s->state = r == 0 ? SS_CONNECTED : unconnected(s);
+		if (r == 0)
+			connected(s);
+		else
+			s->state = unconnected(s);
+		s->connect_failed = r < 0;
 		if (r < 0)
 			sock_set_err(s, "connect", strerror(-r));
 		else if (s->kind == KIND_TLS && (r = tls_handshake_for(NULL, s, false)) < 0)
@@ -738,8 +812,9 @@ bool ctl_on_connect(struct sock *s)
 		return false;
 	}
 	waiter_unqueue(&w->w);
+	s->connect_failed = r < 0;
 	if (r == 0) {
-		s->state = SS_CONNECTED;
+		connected(s);
 		if (s->kind == KIND_TLS) {
 			if ((r = tls_handshake_for(w, s, false)) == CMD_WAIT)
 				return false;

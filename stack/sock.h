@@ -56,6 +56,10 @@ struct handle {
 	char *snap;
 	size_t snap_len, snap_off;
 	bool snapped;
+	/* ctl: an open ctl is one sequence of commands that stops at its
+	 * first failure.  Once a write on it fails, later writes on the same
+	 * open file fail with this (negative) errno, running nothing. */
+	int ctl_failed;
 	/* Poll: a handle the fs layer wants told about, and for what. */
 	void *poll_handle;
 	uint32_t poll_events;
@@ -87,6 +91,8 @@ struct sock {
 	int family;
 	enum sock_state state;
 	bool bound;		/* bind given: what a failed connect falls back to */
+	bool connect_failed;	/* a stream connect failed on this descriptor:
+				 * the kernel socket is not fit for another */
 	bool shut_rd, shut_wr;
 	bool has_dest;		/* `to` given */
 	struct saddr dest;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The whole test suite: installs what the build and the tests need (as root,
-# on Debian), then runs four stages and prints one summary:
+# on Debian), then runs seven stages and prints one summary:
 #   check       make check on a -Werror build (build/)
 #   sanitizers  make check again, built with ASan + UBSan (build-san/)
 #   valgrind    the integration tests that exercise the most code, with the

@@ -7,7 +7,8 @@ set -u
 mnt=$1 port=${2:-0}
 
 l=$mnt/tcp/$(cat "$mnt/tcp/clone")
-printf 'set reuseaddr 1\nbind 127.0.0.1:%s\nlisten 128\n' "$port" > "$l/ctl" || exit 1
+printf 'set reuseaddr 1\nbind 127.0.0.1:%s\nlisten 128\n' "$port" > "$l/ctl" ||
+	{ cat "$l/err" >&2; rmdir "$l"; exit 1; }	# say why, leave no socket behind
 echo "listening on $(cat "$l/local") in ${l#"$mnt"/}"
 
 # Each read of listen accepts one connection and names its new folder.

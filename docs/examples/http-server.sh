@@ -18,7 +18,8 @@ serve() {	# serve FOLDER: read one request, answer it, hang up
 }
 
 l=$mnt/tcp/$(cat "$mnt/tcp/clone")
-printf 'set reuseaddr 1\nbind 127.0.0.1:%s\nlisten\n' "$port" > "$l/ctl" || exit 1
+printf 'set reuseaddr 1\nbind 127.0.0.1:%s\nlisten\n' "$port" > "$l/ctl" ||
+	{ cat "$l/err" >&2; rmdir "$l"; exit 1; }	# say why, leave no socket behind
 echo "listening on $(cat "$l/local") in ${l#"$mnt"/}"
 while c=$(cat "$l/listen") && [ -n "$c" ]; do
 	( serve "$mnt/tcp/$c"; rmdir "$mnt/tcp/$c" ) &

@@ -22,7 +22,7 @@ l=$mnt/tls/$(cat "$mnt/tls/clone")
 # The handshake happens inside each read of listen: a client that fails
 # it is noted in the listener's err, and the read waits for the next.
 printf 'set cert %s\nset key %s\nset reuseaddr 1\nbind 127.0.0.1:%s\nlisten\n' \
-	"$cert" "$key" "$port" > "$l/ctl" || { cat "$l/err" >&2; exit 1; }
+	"$cert" "$key" "$port" > "$l/ctl" || { cat "$l/err" >&2; rmdir "$l"; exit 1; }
 echo "listening on $(cat "$l/local") in ${l#"$mnt"/}"
 while c=$(cat "$l/listen") && [ -n "$c" ]; do
 	( serve "$mnt/tls/$c"; rmdir "$mnt/tls/$c" ) &

@@ -6,12 +6,15 @@ set -u
 mnt=$1 port=${2:-0}
 
 s=$mnt/udp/$(cat "$mnt/udp/clone")
-echo "bind 127.0.0.1:$port" > "$s/ctl" || exit 1
+echo "bind 127.0.0.1:$port" > "$s/ctl" || { cat "$s/err" >&2; rmdir "$s"; exit 1; }
 echo "listening on $(cat "$s/local") in ${s#"$mnt"/}"
 
 # Each cat reads exactly one datagram; cmsg then tells who sent it.
 while msg=$(cat "$s/data") && [ -d "$s" ]; do
 	from=$(jq -r .from "$s/cmsg")
 	echo "to $from" > "$s/ctl"			# sendto(2) that sender
-	echo "hello $from, you said: $msg" > "$s/data"
+	# One write, one datagram: the shell's own echo and printf write a
+	# line at a time, so an external printf answers a message of two
+	# lines with one datagram, not two.
+	env printf 'hello %s, you said: %s\n' "$from" "$msg" > "$s/data"
 done

@@ -4,7 +4,13 @@
 
 "$SOCKFS" --help | grep -q "usage: .*MOUNTPOINT" || fail "--help"
 "$SOCKFS" --version | grep -q "^sockfs version " || fail "--version"
-ok "--help and --version"
+help=$("$SOCKFS" -h)
+for opt in --netns= allow_other auto_unmount user_sockets= user_fds= user_files= \
+	user_waits= user_bytes= " -f " " -d "; do
+	case $help in *"$opt"*) ;; *) fail "-h does not list $opt" ;; esac
+done
+case $help in *max_threads*|*clone_fd*|*max_idle_threads*) fail "-h lists libfuse's thread options" ;; esac
+ok "--help (every sockfs option, no libfuse thread options) and --version"
 
 start_sockfs
 expect_eq "$(ls "$MNT" | tr '\n' ' ')" "icmp mptcp raw sockets tcp tls udp unix unixgram unixpacket usage " "top level"

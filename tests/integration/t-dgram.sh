@@ -107,10 +107,17 @@ threads = [threading.Thread(target=client, args=(i,)) for i in range(3)]
 for t in threads: t.start()
 for t in threads: t.join()
 assert not errors, errors
+# A datagram of two lines gets one datagram back, not one per line.
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(10)
+s.sendto(b"line one\nline two", ("127.0.0.1", port))
+got, _ = s.recvfrom(1000)
+want = b"hello 127.0.0.1:%d, you said: line one\nline two\n" % s.getsockname()[1]
+assert got == want, (got, want)
 PY
 echo close > "$MNT/$folder/ctl"
 wait $srv
-ok "udp-server.sh answers three concurrent python clients, each its own"
+ok "udp-server.sh answers three concurrent python clients, each its own, and a two-line datagram with one"
 
 # connect fixes the peer: only its datagrams arrive.
 d="$U/$(cat "$U/clone")"

@@ -72,6 +72,27 @@ START_TEST(inet_errors)
 }
 END_TEST
 
+/* A dotted quad out of range (and any host whose last label is all digits)
+ * is a mistyped address: EINVAL with the reason, never a name to look up. */
+START_TEST(mistyped_addresses)
+{
+	const char *bad[] = { "300.1.1.1:80", "10.0.0.256:1", "1.2.3.4.5:1", "4294967296:1",
+			      "example.123:1", "300.1.1.1.:80" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		ck_assert_msg(addr_parse(KIND_TCP, bad[i], &a, &hp, &why) == -EINVAL,
+			      "accepted '%s'", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+	ck_assert_int_eq(addr_parse(KIND_TCP, "300.1.1.1:80", &a, &hp, &why), -EINVAL);
+	ck_assert_str_eq(why, "not an IPv4 address: four numbers from 0 to 255, as 192.0.2.1");
+	ck_assert_int_eq(addr_parse(KIND_TCP, "host1.example:1", &a, &hp, &why), ADDR_NAME);
+	ck_assert_int_eq(addr_parse(KIND_TCP, "1.example.:1", &a, &hp, &why), ADDR_NAME);
+	ck_assert_int_eq(addr_parse(KIND_TCP, "123abc:1", &a, &hp, &why), ADDR_NAME);
+}
+END_TEST
+
 START_TEST(unix_paths)
 {
 	struct sockaddr_un *sun = (struct sockaddr_un *)&a.ss;
@@ -126,6 +147,7 @@ Suite *addr_suite(void)
 	tcase_add_test(tc, no_port_kinds);
 	tcase_add_test(tc, host_names);
 	tcase_add_test(tc, inet_errors);
+	tcase_add_test(tc, mistyped_addresses);
 	tcase_add_test(tc, unix_paths);
 	tcase_add_test(tc, unix_errors);
 	tcase_add_test(tc, format_abstract_escapes);
