@@ -330,7 +330,7 @@ static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 {
 	struct sock *s = fh->h->sock;
 	struct caller who = caller_of(req);
-	char buf[ADDR_TEXT_MAX + 64];
+	char buf[2 * ADDR_TEXT_MAX + 64];	/* sock_summary: two addresses */
 	int err = 0;
 
 	if (fh->file == F_SOCKETS) {

@@ -23,6 +23,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "text.h"
+
 
 struct tls {
 	SSL *ssl;
@@ -300,9 +302,9 @@ static json_t *name_json(const X509_NAME *n)
 		return json_null();
 	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
 	len = BIO_get_mem_data(b, &p);
-	j = json_stringn(p, (size_t)len);
+	j = text_json_n(p, (size_t)len);
 	BIO_free(b);
-	return j ? j : json_null();
+	return j;
 }
 
 static json_t *time_json(const ASN1_TIME *a)
@@ -313,24 +315,37 @@ static json_t *time_json(const ASN1_TIME *a)
 	if (ASN1_TIME_to_tm(a, &tm) != 1)
 		return json_null();
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
+	return text_json(buf);
+}
+
+/* "DNS:" and the name as the certificate has it, a NUL in it included:
+ * a name cut at a NUL would look like another, trusted one. */
+static json_t *dns_json(const ASN1_IA5STRING *name)
+{
+	char buf[4 + 256];
+	int n = ASN1_STRING_length(name);
+
+	if (n < 0 || n > 256)
+		n = n < 0 ? 0 : 256;
+	memcpy(buf, "DNS:", 4);
+	memcpy(buf + 4, ASN1_STRING_get0_data(name), (size_t)n);
+	return text_json_n(buf, 4 + (size_t)n);
 }
 
 static json_t *sans_json(X509 *c)
 {
 	GENERAL_NAMES *gs = X509_get_ext_d2i(c, NID_subject_alt_name, NULL, NULL);
 	json_t *a = json_array();
-	char ip[INET6_ADDRSTRLEN];
+	char ip[3 + INET6_ADDRSTRLEN] = "IP:";
 
 	for (int i = 0; gs && i < sk_GENERAL_NAME_num(gs); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gs, i);
 		const ASN1_OCTET_STRING *o = g->d.ip;
 		if (g->type == GEN_DNS)
-			json_array_append_new(a, json_pack("s+", "DNS:",
-				(const char *)ASN1_STRING_get0_data(g->d.dNSName)));
+			json_array_append_new(a, dns_json(g->d.dNSName));
 		else if (g->type == GEN_IPADD && (o->length == 4 || o->length == 16) &&
-			 inet_ntop(o->length == 4 ? AF_INET : AF_INET6, o->data, ip, sizeof(ip)))
-			json_array_append_new(a, json_pack("s+", "IP:", ip));
+			 inet_ntop(o->length == 4 ? AF_INET : AF_INET6, o->data, ip + 3, sizeof(ip) - 3))
+			json_array_append_new(a, text_json(ip));
 	}
 	GENERAL_NAMES_free(gs);
 	return a;
@@ -347,10 +362,10 @@ static json_t *cert_json(X509 *c)
 	if (X509_digest(c, EVP_sha256(), md, &n) == 1)
 		for (unsigned i = 0; i < n; i++)
 			snprintf(hex + 3 * i, 4, i + 1 < n ? "%02X:" : "%02X", md[i]);
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s}", "subject", name_json(X509_get_subject_name(c)),
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "subject", name_json(X509_get_subject_name(c)),
 			 "issuer", name_json(X509_get_issuer_name(c)), "san", sans_json(c),
 			 "not_before", time_json(X509_get0_notBefore(c)),
-			 "not_after", time_json(X509_get0_notAfter(c)), "sha256", hex);
+			 "not_after", time_json(X509_get0_notAfter(c)), "sha256", text_json(hex));
 }
 
 /* Which directions the kernel's TLS carries. */
@@ -374,7 +389,7 @@ static json_t *verify_json(const struct tls *t)
 	if (!asked)
 		return json_pack("{s:b,s:n}", "checked", 0, "error");
 	return json_pack("{s:b,s:b,s:o}", "checked", 1, "ok", vr == X509_V_OK, "error",
-			 vr == X509_V_OK ? json_null() : json_string(X509_verify_cert_error_string(vr)));
+			 vr == X509_V_OK ? json_null() : text_json(X509_verify_cert_error_string(vr)));
 }
 
 json_t *tls_json(const struct tls *t)
@@ -386,17 +401,17 @@ json_t *tls_json(const struct tls *t)
 	json_t *o;
 
 	SSL_get0_alpn_selected(t->ssl, &alpn, &alen);
-	o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		      "role", t->server ? "server" : "client",
-		      "state", !t->established ? (t->done ? "failed" : "handshaking")
-			       : t->done ? "closed" : "established",
-		      "version", t->established ? json_string(SSL_get_version(t->ssl)) : json_null(),
-		      "cipher", t->established ? json_string(SSL_get_cipher_name(t->ssl)) : json_null(),
-		      "alpn", alen ? json_stringn((const char *)alpn, alen) : json_null(),
-		      "sni", sni ? json_string(sni) : json_null(),
+	o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		      "role", text_json(t->server ? "server" : "client"),
+		      "state", text_json(!t->established ? (t->done ? "failed" : "handshaking")
+					 : t->done ? "closed" : "established"),
+		      "version", t->established ? text_json(SSL_get_version(t->ssl)) : json_null(),
+		      "cipher", t->established ? text_json(SSL_get_cipher_name(t->ssl)) : json_null(),
+		      "alpn", alen ? text_json_n((const char *)alpn, alen) : json_null(),
+		      "sni", text_json(sni),
 		      "verify", verify_json(t),
 		      "peer_certificate", cert_json(peer),
-		      "end", t->end ? json_string(t->end) : json_null(),
+		      "end", text_json(t->end),
 		      "ktls", ktls_json(t));
 	X509_free(peer);
 	return o;
