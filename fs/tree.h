@@ -76,6 +76,7 @@ struct fsctx {
 	 * will never release. */
 	struct fh *open_files;
 	struct inval *inval;	/* drops closed sockets' names (inval.c) */
+	bool shared;		/* -o allow_other: other users call too */
 };
 
 fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id);
