@@ -50,11 +50,9 @@ static struct fsctx *ctx(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-/* The kernel keeps one copy of a name's attributes for every user.  On a
- * shared mount a socket folder's are never kept, so that each stat, and
- * each walk through the folder, asks the daemon as that caller: another
- * user gets EACCES, whoever looked the name up first (docs/sockfs.1,
- * OWNERSHIP). */
+/* On a shared mount a socket folder's attributes, which the kernel keeps
+ * once for all users, are not kept: each stat and walk through it asks as
+ * its caller (another user: EACCES, whoever looked the name up first). */
 static double attr_time(fuse_req_t req, enum file_type f)
 {
 	return f == F_SOCKDIR && ctx(req)->shared ? 0.0 : cache_time(f);
@@ -173,14 +171,9 @@ static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, err ? err : ENOMEM);
 		return;
 	}
-	while (tree_dirent(fs, &dir, off, &name, &child, &next)) {
+	while (tree_dirent(fs, &dir, &who, off, &name, &child, &next)) {
 		struct stat st;
 		size_t n;
-		/* Like sockets: each user sees only their own. */
-		if (child.file == F_SOCKDIR && !sock_visible_to(child.sock, &who)) {
-			off = next;
-			continue;
-		}
 		tree_stat(fs, &child, &st);
 		n = fuse_add_direntry(req, buf + used, size - used, name, &st, next);
 		if (n > size - used)

@@ -92,9 +92,10 @@ bool tree_is_dir(enum file_type f);
 bool tree_is_text(enum file_type f);
 bool tree_is_writable(enum file_type f);
 
-/* Directory listing: entry I of directory N (0-based, past . and ..),
- * returning false at the end.  *next is the offset of the entry after. */
-bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
+/* Directory listing: entry I of directory N (0-based, past . and ..), as
+ * WHO sees it (only their own sockets), returning false at the end.
+ * *next is the offset of the entry after. */
+bool tree_dirent(struct fsctx *fs, const struct node *dir, const struct caller *who, off_t off,
 		 const char **name, struct node *child, off_t *next);
 
 #endif
