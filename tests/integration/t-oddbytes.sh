@@ -65,12 +65,18 @@ make_certs "$WORK/certs"
 C=$WORK/certs
 s="$MNT/tls/$(cat "$MNT/tls/clone")"
 printf 'set cert %s\nset key %s\nbind 127.0.0.1:0\nlisten\n' "$C/server.pem" "$C/server.key" > "$s/ctl"
-( sleep 60 | openssl s_client -connect "$(cat "$s/local")" -servername "bad$FF" \
-	> "$WORK/s_client.out" 2>&1 ) &
+# s_client's stdin stays open (so it stays connected) until fd 8 closes.
+mkfifo "$WORK/hold"
+openssl s_client -connect "$(cat "$s/local")" -servername "bad$FF" < "$WORK/hold" \
+	> "$WORK/s_client.out" 2>&1 &
+sc=$!
+exec 8> "$WORK/hold"
 a="$MNT/tls/$(cat "$s/listen")"
 expect_eq "$(jq -r .tls.sni "$a/status")" 'bad\xff' "sni"
 [ "$(jq -r .tls.version "$a/status")" != null ] || fail "no TLS version: $(cat "$a/status")"
 [ "$(jq -r .tls.cipher "$a/status")" != null ] || fail "no cipher: $(cat "$a/status")"
+exec 8>&-
+wait "$sc" || true
 ok "an accepted socket whose client sent an SNI with \\xff keeps its whole tls object"
 
 mkdir -p "$WORK/odd"
