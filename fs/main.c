@@ -285,6 +285,7 @@ int main(int argc, char *argv[])
 		fuse_opt_add_arg(&args, "-odefault_permissions");
 	if (so.netns && enter_netns(so.netns) != 0)
 		goto out_args;
+	d.fs.shared = so.allow_other;
 	d.fs.uid = getuid();
 	d.fs.gid = getgid();
 	clock_gettime(CLOCK_REALTIME, &d.fs.start);

@@ -50,6 +50,14 @@ static struct fsctx *ctx(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/* On a shared mount a socket folder's attributes, which the kernel keeps
+ * once for all users, are not kept: each stat and walk through it asks as
+ * its caller (another user: EACCES, whoever looked the name up first). */
+static double attr_time(fuse_req_t req, enum file_type f)
+{
+	return f == F_SOCKDIR && ctx(req)->shared ? 0.0 : cache_time(f);
+}
+
 static struct caller caller_of(fuse_req_t req)
 {
 	const struct fuse_ctx *c = fuse_req_ctx(req);
@@ -68,8 +76,8 @@ static int check_owner(fuse_req_t req, const struct node *n)
 
 static void reply_entry(fuse_req_t req, const struct node *n)
 {
-	double t = cache_time(n->file);
-	struct fuse_entry_param e = { .attr_timeout = t, .entry_timeout = t };
+	struct fuse_entry_param e = { .attr_timeout = attr_time(req, n->file),
+				      .entry_timeout = cache_time(n->file) };
 
 	/* Its folder's name must be dropped when it closes (sockfs_gone_notify). */
 	if (n->sock)
@@ -121,12 +129,14 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 	struct stat st;
 	int err = -tree_node(ctx(req), ino, &n);
 
+	if (!err)
+		err = check_owner(req, &n);
 	if (err) {
 		fuse_reply_err(req, err);
 		return;
 	}
 	tree_stat(ctx(req), &n, &st);
-	fuse_reply_attr(req, &st, cache_time(n.file));
+	fuse_reply_attr(req, &st, attr_time(req, n.file));
 }
 
 /* Truncation (`>` opens with O_TRUNC) means nothing for these files and is
@@ -145,6 +155,7 @@ static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			struct fuse_file_info *fi)
 {
 	struct fsctx *fs = ctx(req);
+	struct caller who = caller_of(req);
 	struct node dir, child;
 	char *buf;
 	size_t used = 0;
@@ -160,7 +171,7 @@ static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, err ? err : ENOMEM);
 		return;
 	}
-	while (tree_dirent(fs, &dir, off, &name, &child, &next)) {
+	while (tree_dirent(fs, &dir, &who, off, &name, &child, &next)) {
 		struct stat st;
 		size_t n;
 		tree_stat(fs, &child, &st);
@@ -330,7 +341,7 @@ static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 {
 	struct sock *s = fh->h->sock;
 	struct caller who = caller_of(req);
-	char buf[ADDR_TEXT_MAX + 64];
+	char buf[2 * ADDR_TEXT_MAX + 64];	/* sock_summary: two addresses */
 	int err = 0;
 
 	if (fh->file == F_SOCKETS) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "rfile.h"
 
 /* The files of a socket folder, in listing order. */
@@ -257,7 +258,7 @@ static bool file_dirent(const struct node *dir, off_t off, const char **name,
 	return true;
 }
 
-bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
+bool tree_dirent(struct fsctx *fs, const struct node *dir, const struct caller *who, off_t off,
 		 const char **name, struct node *child, off_t *next)
 {
 	struct sock *s;
@@ -288,6 +289,9 @@ bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
 		}
 		s = sock_next_of_kind(&fs->st, dir->kind,
 				      off < SOCK_OFF_BASE ? 0 : (uint64_t)(off - SOCK_OFF_BASE));
+		/* Like sockets: each user sees only their own (root all). */
+		while (s && !sock_visible_to(s, who))
+			s = s->knext;	/* in the order of their ids */
 		if (s == NULL)
 			return false;
 		*name = s->name;

@@ -76,6 +76,7 @@ struct fsctx {
 	 * will never release. */
 	struct fh *open_files;
 	struct inval *inval;	/* drops closed sockets' names (inval.c) */
+	bool shared;		/* -o allow_other: other users call too */
 };
 
 fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id);
@@ -91,9 +92,10 @@ bool tree_is_dir(enum file_type f);
 bool tree_is_text(enum file_type f);
 bool tree_is_writable(enum file_type f);
 
-/* Directory listing: entry I of directory N (0-based, past . and ..),
- * returning false at the end.  *next is the offset of the entry after. */
-bool tree_dirent(struct fsctx *fs, const struct node *dir, off_t off,
+/* Directory listing: entry I of directory N (0-based, past . and ..), as
+ * WHO sees it (only their own sockets), returning false at the end.
+ * *next is the offset of the entry after. */
+bool tree_dirent(struct fsctx *fs, const struct node *dir, const struct caller *who, off_t off,
 		 const char **name, struct node *child, off_t *next);
 
 #endif

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "text.h"
+
 static int parse_port(const char *s, unsigned *port, const char **why)
 {
 	char *end;
@@ -233,28 +235,27 @@ void addr_set_port(struct saddr *a, unsigned port)
 		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
 }
 
+/* A path or an abstract name, escaped (text.h): a newline in a path must
+ * not start a line of its own in peer, local or the sockets list. */
 static size_t format_unix(const struct sockaddr_un *sun, socklen_t len,
 			  char *buf, size_t size)
 {
-	size_t plen, o = 0;
+	size_t plen;
 	const char *p = sun->sun_path;
 
+	buf[0] = '\0';
 	if (len <= offsetof(struct sockaddr_un, sun_path))
-		return (size_t)snprintf(buf, size, "%s", "");
+		return 0;
 	plen = len - offsetof(struct sockaddr_un, sun_path);
+	if (plen > sizeof(sun->sun_path))
+		plen = sizeof(sun->sun_path);
 	if (p[0] != '\0')
-		return (size_t)snprintf(buf, size, "%.*s", (int)strnlen(p, plen), p);
-	/* Abstract: show the leading NUL as '@' and escape what is not printable. */
-	o += (size_t)snprintf(buf, size, "@");
-	for (size_t i = 1; i < plen && o + 5 < size; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (isprint(c) && c != '\\')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-	}
-	buf[o] = '\0';
-	return o;
+		return text_escape(p, strnlen(p, plen), buf, size, TEXT_ADDR);
+	/* Abstract: the leading NUL is shown as '@'. */
+	if (size < 2)
+		return 0;
+	buf[0] = '@';
+	return 1 + text_escape(p + 1, plen - 1, buf + 1, size - 1, TEXT_ADDR);
 }
 
 size_t addr_format_host(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)

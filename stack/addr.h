@@ -19,8 +19,9 @@ struct hostport {
 	unsigned port;
 };
 
-/* Longest address text addr_format() writes, with its NUL. */
-#define ADDR_TEXT_MAX 256
+/* Longest address text addr_format() writes, with its NUL: a unix path
+ * of 107 bytes, each escaped as \xNN at worst (text.h). */
+#define ADDR_TEXT_MAX 448
 
 enum addr_result {
 	ADDR_NUMERIC = 0,	/* *out holds the address */

@@ -66,6 +66,23 @@ static int cached_stat(int fd, struct stat *st)
 	return 0;
 }
 
+/* A FIFO takes no RWF_NOWAIT (EOPNOTSUPP), and its open file is shared
+ * with the sender, whose flags are not ours to change: it is opened anew
+ * through /proc, non-blocking, as a file of our own on the same pipe
+ * (never waiting: O_NONBLOCK).  Where that fails the original stays. */
+static int own_fifo(int fd)
+{
+	char path[32];
+	int nfd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, (fcntl(fd, F_GETFL) & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC);
+	if (nfd < 0)
+		return fd;
+	close(fd);
+	return nfd;
+}
+
 int rfile_add(struct sock *s, int fd, char *name)
 {
 	struct stat st;
@@ -91,6 +108,8 @@ int rfile_add(struct sock *s, int fd, char *name)
 		quota_give(q, s->uid, Q_FDS, 1);
 		return -ENOMEM;
 	}
+	if (S_ISFIFO(st.st_mode))
+		fd = own_fifo(fd);
 	f->s = s;
 	f->slot = slot;
 	f->fd = fd;
@@ -132,6 +151,8 @@ static ssize_t try_file(struct waiter *w, bool write)
 	if (f == NULL)
 		return write ? -EBADF : 0;
 	n = write ? pwritev2(f->fd, &iov, 1, -1, RWF_NOWAIT) : preadv2(f->fd, &iov, 1, -1, RWF_NOWAIT);
+	if (n < 0 && errno == EOPNOTSUPP && (fcntl(f->fd, F_GETFL) & O_NONBLOCK))
+		n = write ? writev(f->fd, &iov, 1) : readv(f->fd, &iov, 1);	/* own_fifo */
 	return n < 0 ? -errno : n;
 }
 
@@ -318,9 +339,11 @@ static void rfile_on_event(void *arg, uint32_t events)
 {
 	struct rfile *f = arg;
 
-	if (events & EPOLLIN)
+	/* A pipe whose last writer left says only EPOLLHUP: its readers'
+	 * end of file; one whose last reader left EPOLLERR: EPIPE. */
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		wqueue_serve(&f->readers, try_file_read, NULL);
-	if (events & EPOLLOUT)
+	if (events & (EPOLLOUT | EPOLLERR))
 		wqueue_serve(&f->writers, try_file_write, NULL);
 	rfile_interest(f);
 }

@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "closer.h"
 #include "tls.h"
 
 #define INITIAL_BUCKETS 256
@@ -205,7 +205,7 @@ static int take_fd(struct sock *s, const char **why)
 static void drop_fd(struct sock *s)
 {
 	loop_unwatch(&s->st->loop, &s->watch);
-	close(s->fd);
+	closer_close(s->fd);
 	s->fd = -1;
 	quota_give(&s->st->quotas, s->uid, Q_FDS, 1);
 }

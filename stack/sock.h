@@ -170,6 +170,7 @@ struct stack {
 	struct sock_hooks hooks;
 	poll_notify_fn poll_notify;
 	gone_notify_fn gone_notify;
+	struct timer trim;	/* gives freed memory back, a while after closes */
 };
 
 /* The table, empty; and closing every socket in it, then the table. */

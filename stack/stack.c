@@ -2,6 +2,7 @@
 
 #include "stack.h"
 
+#include <malloc.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -85,6 +86,16 @@ static void on_event(struct sock *s, uint32_t events)
 	sock_update_interest(s);
 }
 
+/* malloc keeps what a socket freed (a TLS connection with a large peer
+ * certificate holds hundreds of KiB, in pieces between newer blocks) and
+ * would not give it back to the system: a second after closes, once for a
+ * whole burst of them, the free pages go back. */
+static void on_trim(struct timer *t)
+{
+	(void)t;
+	malloc_trim(0);
+}
+
 /* What was attached to a closing socket goes with it. */
 static void on_close(struct sock *s)
 {
@@ -92,6 +103,8 @@ static void on_close(struct sock *s)
 	cmsg_out_free(s->pending);
 	s->pending = NULL;
 	tlsup_close(s);
+	if (!timer_armed(&s->st->trim))
+		timer_arm(&s->st->loop, &s->st->trim, 1000);
 }
 
 int stack_init(struct stack *st)
@@ -105,6 +118,7 @@ int stack_init(struct stack *st)
 	quota_init(&st->quotas, rl.rlim_cur == RLIM_INFINITY ? 1 << 20 : (uint64_t)rl.rlim_cur);
 	st->hooks.on_event = on_event;
 	st->hooks.on_close = on_close;
+	timer_init(&st->trim, on_trim);
 	if ((err = loop_init(&st->loop)) != 0)
 		return err;
 	if ((err = sock_table_init(st)) != 0)
@@ -126,6 +140,7 @@ fail_loop:
 void stack_fini(struct stack *st)
 {
 	sock_table_fini(st);
+	timer_cancel(&st->loop, &st->trim);
 	workers_fini(&st->workers);
 	loop_fini(&st->loop);
 	quota_fini(&st->quotas);

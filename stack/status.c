@@ -14,6 +14,7 @@
 
 #include "access.h"
 #include "sockname.h"
+#include "text.h"
 #include "tls.h"
 #include "tlsconf.h"
 
@@ -29,7 +30,7 @@ static const char *family_name(int family)
 
 static json_t *addr_or_null(const char *text)
 {
-	return text[0] ? json_string(text) : json_null();
+	return text[0] ? text_json(text) : json_null();
 }
 
 static json_t *options_json(struct sock *s)
@@ -44,7 +45,7 @@ static json_t *options_json(struct sock *s)
 			json_object_set_new(o, opt_info(i)->name, json_integer(s->opt_val[i]));
 		else {
 			opt_format(i, s->opt_val[i], buf, sizeof(buf));
-			json_object_set_new(o, opt_info(i)->name, json_string(buf));
+			json_object_set_new(o, opt_info(i)->name, text_json(buf));
 		}
 	}
 	tls = tls_conf_json(s->tlsconf);
@@ -69,7 +70,7 @@ static json_t *unclaimed_json(struct sock *s)
 	json_t *a = json_array();
 
 	for (struct sock *c = s->children; c; c = c->cnext)
-		json_array_append_new(a, json_string(c->name));
+		json_array_append_new(a, text_json(c->name));
 	return a;
 }
 
@@ -90,7 +91,8 @@ static json_t *subflows_json(int fd)
 	for (unsigned i = 0; i < q.d.num_subflows && i < MAX; i++) {
 		addr_format(&q.a[i].sa_local, sizeof(q.a[i].ss_local), l, sizeof(l));
 		addr_format(&q.a[i].sa_remote, sizeof(q.a[i].ss_remote), r, sizeof(r));
-		json_array_append_new(arr, json_pack("{s:s,s:s}", "local", l, "peer", r));
+		json_array_append_new(arr, json_pack("{s:o,s:o}", "local", text_json(l),
+						      "peer", text_json(r)));
 	}
 	return arr;
 }
@@ -127,10 +129,10 @@ json_t *sock_status_json(struct sock *s)
 	if (s->has_dest)
 		sock_addr_text(s, &s->dest, dest, sizeof(dest));
 	o = json_object();
-	json_object_set_new(o, "name", json_string(s->name));
-	json_object_set_new(o, "kind", json_string(kind_info(s->kind)->name));
-	json_object_set_new(o, "family", fam ? json_string(fam) : json_null());
-	json_object_set_new(o, "state", json_string(sock_state_name(s->state)));
+	json_object_set_new(o, "name", text_json(s->name));
+	json_object_set_new(o, "kind", text_json(kind_info(s->kind)->name));
+	json_object_set_new(o, "family", fam ? text_json(fam) : json_null());
+	json_object_set_new(o, "state", text_json(sock_state_name(s->state)));
 	json_object_set_new(o, "local", addr_or_null(local));
 	json_object_set_new(o, "peer", addr_or_null(peer));
 	json_object_set_new(o, "destination", addr_or_null(dest));
@@ -143,7 +145,7 @@ json_t *sock_status_json(struct sock *s)
 	json_object_set_new(o, "shutdown", json_pack("{s:b,s:b}", "rd", s->shut_rd, "wr", s->shut_wr));
 	json_object_set_new(o, "options", options_json(s));
 	json_object_set_new(o, "counters", counters_json(s));
-	json_object_set_new(o, "error", json_string(s->err));
+	json_object_set_new(o, "error", text_json(s->err));
 	json_object_set_new(o, "uid", json_integer(s->uid));
 	json_object_set_new(o, "gid", json_integer(s->gid));
 	return o;
@@ -154,8 +156,8 @@ static json_t *pktinfo_json(const struct sock *s, const struct msg_meta *m)
 	char to[ADDR_TEXT_MAX], ifname[IF_NAMESIZE];
 
 	addr_format_host((const struct sockaddr *)&m->dst.ss, m->dst.len, to, sizeof(to));
-	return json_pack("{s:s,s:i,s:o}", "to", to, "ifindex", m->ifindex, "interface",
-			 if_indextoname((unsigned)m->ifindex, ifname) ? json_string(ifname)
+	return json_pack("{s:o,s:i,s:o}", "to", text_json(to), "ifindex", m->ifindex, "interface",
+			 if_indextoname((unsigned)m->ifindex, ifname) ? text_json(ifname)
 								       : json_null());
 }
 
@@ -169,7 +171,7 @@ static json_t *msg_flags_json(int flags)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (flags & names[i].flag)
-			json_array_append_new(a, json_string(names[i].name));
+			json_array_append_new(a, text_json(names[i].name));
 	return a;
 }
 
@@ -190,9 +192,9 @@ static json_t *error_json(const struct sock *s, const struct msg_meta *m)
 
 	if (m->offender.len)
 		addr_format_host((const struct sockaddr *)&m->offender.ss, m->offender.len, off, sizeof(off));
-	o = json_pack("{s:s,s:i,s:i,s:i,s:s}", "origin", origin_name(m->ee.ee_origin),
+	o = json_pack("{s:o,s:i,s:i,s:i,s:o}", "origin", text_json(origin_name(m->ee.ee_origin)),
 		      "type", m->ee.ee_type, "code", m->ee.ee_code, "errno", (int)m->ee.ee_errno,
-		      "error", strerror((int)m->ee.ee_errno));
+		      "error", text_json(strerror((int)m->ee.ee_errno)));
 	json_object_set_new(o, "offender", addr_or_null(off));
 	return o;
 }
@@ -202,7 +204,7 @@ static json_t *rights_json(const struct msg_meta *m)
 	json_t *a = json_array();
 
 	for (int i = 0; i < m->nrights; i++)
-		json_array_append_new(a, json_string(m->rights[i]));
+		json_array_append_new(a, text_json(m->rights[i]));
 	return a;
 }
 
@@ -217,7 +219,7 @@ static void more_meta_json(json_t *o, const struct sock *s, const struct msg_met
 		json_object_set_new(o, "tos", json_integer(m->tos));
 	if (m->has_time) {
 		snprintf(stamp, sizeof(stamp), "%lld.%09ld", (long long)m->stamp.tv_sec, m->stamp.tv_nsec);
-		json_object_set_new(o, "timestamp", json_string(stamp));
+		json_object_set_new(o, "timestamp", text_json(stamp));
 	}
 	if (m->has_creds)
 		json_object_set_new(o, "credentials", json_pack("{s:i,s:I,s:I}", "pid", (int)m->creds.pid,

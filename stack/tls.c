@@ -23,6 +23,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "text.h"
+
 
 struct tls {
 	SSL *ssl;
@@ -32,6 +34,7 @@ struct tls {
 	const char *end;		/* how the peer's side ended, for status */
 	uint32_t want;
 	char why[TLS_WHY_MAX];
+	json_t *cert;			/* the peer certificate for status, made once */
 };
 
 bool tls_available(void)
@@ -124,6 +127,7 @@ void tls_free(struct tls *t)
 	ERR_clear_error();
 	SSL_free(t->ssl);
 	tls_ctx_unref(t->x);
+	json_decref(t->cert);
 	free(t);
 }
 
@@ -289,6 +293,13 @@ const char *tls_why(const struct tls *t)
 
 /* --- status --- */
 
+/* A peer's certificate is the peer's to make as large as it likes; what
+ * status shows of it is bounded (docs/sockfs.1, TLS): the first SAN_MAX
+ * DNS and IP names, each cut at SAN_NAME_MAX bytes, the subject and the
+ * issuer at DN_MAX, so a socket's peer_certificate holds at most about
+ * 10 KiB of text however many names the certificate carries. */
+enum { SAN_MAX = 32, SAN_NAME_MAX = 256, DN_MAX = 1024 };
+
 static json_t *name_json(const X509_NAME *n)
 {
 	BIO *b = BIO_new(BIO_s_mem());
@@ -300,9 +311,9 @@ static json_t *name_json(const X509_NAME *n)
 		return json_null();
 	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
 	len = BIO_get_mem_data(b, &p);
-	j = json_stringn(p, (size_t)len);
+	j = text_json_n(p, len > DN_MAX ? DN_MAX : (size_t)len);
 	BIO_free(b);
-	return j ? j : json_null();
+	return j;
 }
 
 static json_t *time_json(const ASN1_TIME *a)
@@ -313,24 +324,47 @@ static json_t *time_json(const ASN1_TIME *a)
 	if (ASN1_TIME_to_tm(a, &tm) != 1)
 		return json_null();
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
+	return text_json(buf);
 }
 
-static json_t *sans_json(X509 *c)
+/* "DNS:" and the name as the certificate has it, a NUL in it included:
+ * a name cut at a NUL would look like another, trusted one. */
+static json_t *dns_json(const ASN1_IA5STRING *name)
+{
+	char buf[4 + SAN_NAME_MAX];
+	int n = ASN1_STRING_length(name);
+
+	if (n < 0 || n > SAN_NAME_MAX)
+		n = n < 0 ? 0 : SAN_NAME_MAX;
+	memcpy(buf, "DNS:", 4);
+	memcpy(buf + 4, ASN1_STRING_get0_data(name), (size_t)n);
+	return text_json_n(buf, 4 + (size_t)n);
+}
+
+/* The DNS and IP names, the first SAN_MAX of them; *left counts the rest
+ * (of those kinds). */
+static json_t *sans_json(X509 *c, int *left)
 {
 	GENERAL_NAMES *gs = X509_get_ext_d2i(c, NID_subject_alt_name, NULL, NULL);
 	json_t *a = json_array();
-	char ip[INET6_ADDRSTRLEN];
+	char ip[3 + INET6_ADDRSTRLEN] = "IP:";
 
+	*left = 0;
 	for (int i = 0; gs && i < sk_GENERAL_NAME_num(gs); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gs, i);
 		const ASN1_OCTET_STRING *o = g->d.ip;
+		json_t *j = NULL;
+
 		if (g->type == GEN_DNS)
-			json_array_append_new(a, json_pack("s+", "DNS:",
-				(const char *)ASN1_STRING_get0_data(g->d.dNSName)));
+			j = dns_json(g->d.dNSName);
 		else if (g->type == GEN_IPADD && (o->length == 4 || o->length == 16) &&
-			 inet_ntop(o->length == 4 ? AF_INET : AF_INET6, o->data, ip, sizeof(ip)))
-			json_array_append_new(a, json_pack("s+", "IP:", ip));
+			 inet_ntop(o->length == 4 ? AF_INET : AF_INET6, o->data, ip + 3, sizeof(ip) - 3))
+			j = text_json(ip);
+		if (j && json_array_size(a) >= SAN_MAX) {
+			json_decref(j);
+			++*left;
+		} else if (j)
+			json_array_append_new(a, j);
 	}
 	GENERAL_NAMES_free(gs);
 	return a;
@@ -341,16 +375,36 @@ static json_t *cert_json(X509 *c)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
 	char hex[EVP_MAX_MD_SIZE * 3 + 1] = "";
+	json_t *san;
+	int left;
 
 	if (c == NULL)
 		return json_null();
 	if (X509_digest(c, EVP_sha256(), md, &n) == 1)
 		for (unsigned i = 0; i < n; i++)
 			snprintf(hex + 3 * i, 4, i + 1 < n ? "%02X:" : "%02X", md[i]);
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s}", "subject", name_json(X509_get_subject_name(c)),
-			 "issuer", name_json(X509_get_issuer_name(c)), "san", sans_json(c),
+	san = sans_json(c, &left);
+	return json_pack("{s:o,s:o,s:o,s:i,s:o,s:o,s:o}", "subject", name_json(X509_get_subject_name(c)),
+			 "issuer", name_json(X509_get_issuer_name(c)), "san", san,
+			 "san_omitted", left,
 			 "not_before", time_json(X509_get0_notBefore(c)),
-			 "not_after", time_json(X509_get0_notAfter(c)), "sha256", hex);
+			 "not_after", time_json(X509_get0_notAfter(c)), "sha256", text_json(hex));
+}
+
+/* The peer's certificate does not change once the handshake is done:
+ * it is made into JSON once, not at every read of status or sockets. */
+static json_t *peer_cert_json(struct tls *t)
+{
+	X509 *peer;
+
+	if (!t->established)
+		return json_null();
+	if (t->cert == NULL) {
+		peer = SSL_get1_peer_certificate(t->ssl);
+		t->cert = cert_json(peer);
+		X509_free(peer);
+	}
+	return json_incref(t->cert);
 }
 
 /* Which directions the kernel's TLS carries. */
@@ -374,31 +428,29 @@ static json_t *verify_json(const struct tls *t)
 	if (!asked)
 		return json_pack("{s:b,s:n}", "checked", 0, "error");
 	return json_pack("{s:b,s:b,s:o}", "checked", 1, "ok", vr == X509_V_OK, "error",
-			 vr == X509_V_OK ? json_null() : json_string(X509_verify_cert_error_string(vr)));
+			 vr == X509_V_OK ? json_null() : text_json(X509_verify_cert_error_string(vr)));
 }
 
-json_t *tls_json(const struct tls *t)
+json_t *tls_json(struct tls *t)
 {
 	const unsigned char *alpn = NULL;
 	unsigned alen = 0;
 	const char *sni = SSL_get_servername(t->ssl, TLSEXT_NAMETYPE_host_name);
-	X509 *peer = t->established ? SSL_get1_peer_certificate(t->ssl) : NULL;
 	json_t *o;
 
 	SSL_get0_alpn_selected(t->ssl, &alpn, &alen);
-	o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		      "role", t->server ? "server" : "client",
-		      "state", !t->established ? (t->done ? "failed" : "handshaking")
-			       : t->done ? "closed" : "established",
-		      "version", t->established ? json_string(SSL_get_version(t->ssl)) : json_null(),
-		      "cipher", t->established ? json_string(SSL_get_cipher_name(t->ssl)) : json_null(),
-		      "alpn", alen ? json_stringn((const char *)alpn, alen) : json_null(),
-		      "sni", sni ? json_string(sni) : json_null(),
+	o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		      "role", text_json(t->server ? "server" : "client"),
+		      "state", text_json(!t->established ? (t->done ? "failed" : "handshaking")
+					 : t->done ? "closed" : "established"),
+		      "version", t->established ? text_json(SSL_get_version(t->ssl)) : json_null(),
+		      "cipher", t->established ? text_json(SSL_get_cipher_name(t->ssl)) : json_null(),
+		      "alpn", alen ? text_json_n((const char *)alpn, alen) : json_null(),
+		      "sni", text_json(sni),
 		      "verify", verify_json(t),
-		      "peer_certificate", cert_json(peer),
-		      "end", t->end ? json_string(t->end) : json_null(),
+		      "peer_certificate", peer_cert_json(t),
+		      "end", text_json(t->end),
 		      "ktls", ktls_json(t));
-	X509_free(peer);
 	return o;
 }
 
@@ -423,7 +475,7 @@ int tls_close_notify(struct tls *t) { return 0; }
 uint32_t tls_want(const struct tls *t) { return 0; }
 bool tls_pending(const struct tls *t) { return false; }
 const char *tls_why(const struct tls *t) { return ""; }
-json_t *tls_json(const struct tls *t) { return json_null(); }
+json_t *tls_json(struct tls *t) { return json_null(); }
 bool tls_in_kernel(const struct tls *t) { return false; }
 
 #endif

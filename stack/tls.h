@@ -57,7 +57,7 @@ uint32_t tls_want(const struct tls *t);
 bool tls_pending(const struct tls *t);
 const char *tls_why(const struct tls *t);
 /* Version, cipher, ALPN, verification and the peer's certificate. */
-json_t *tls_json(const struct tls *t);
+json_t *tls_json(struct tls *t);
 /* Whether the kernel carries T's records in either direction (kernel
  * TLS): such a descriptor cannot be disconnected, only closed. */
 bool tls_in_kernel(const struct tls *t);

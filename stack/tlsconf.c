@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 enum form { F_BOOL, F_PATH, F_NAME, F_NAME_OR_NONE, F_ALPN, F_VERSION, F_TEXT };
 
 static const struct {
@@ -188,6 +190,6 @@ json_t *tls_conf_json(const struct tls_conf *c)
 
 	for (int i = 0; c && i < TLS_OPT_COUNT; i++)
 		if (c->val[i])
-			json_object_set_new(o, opts[i].name, json_string(c->val[i]));
+			json_object_set_new(o, opts[i].name, text_json(c->val[i]));
 	return o;
 }

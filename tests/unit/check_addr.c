@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include "addr.h"
+#include "text.h"
 #include "suites.h"
 
 static struct saddr a;
@@ -137,6 +138,48 @@ START_TEST(format_abstract_escapes)
 }
 END_TEST
 
+/* A path's newline and stray bytes are escaped; its UTF-8 is kept. */
+START_TEST(format_path_escapes)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char path[] = "/tmp/a\nb\\c\xff\xc3\xa9";
+	char buf[ADDR_TEXT_MAX];
+
+	memcpy(sun.sun_path, path, sizeof(path));
+	addr_format((struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path) + sizeof(path),
+		    buf, sizeof(buf));
+	ck_assert_str_eq(buf, "/tmp/a\\x0ab\\x5cc\\xff\xc3\xa9");
+	/* The longest path, every byte escaped, still fits. */
+	memset(sun.sun_path, '\n', sizeof(sun.sun_path));
+	sun.sun_path[0] = '/';
+	ck_assert_uint_eq(addr_format((struct sockaddr *)&sun, sizeof(sun), buf, sizeof(buf)),
+			  1 + 4 * (sizeof(sun.sun_path) - 1));
+}
+END_TEST
+
+/* Any bytes make a JSON string: bad UTF-8 as \xNN, a NUL kept. */
+START_TEST(json_any_bytes)
+{
+	json_t *j = text_json_n("a\xff\0b\xe2\x82", 6);
+	char small[6];
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_eq(json_string_length(j), 15);
+	ck_assert_mem_eq(json_string_value(j), "a\\xff\0b\\xe2\\x82", 13);
+	json_decref(j);
+	j = text_json("ok \xc3\xa9\n");
+	ck_assert_str_eq(json_string_value(j), "ok \xc3\xa9\n");
+	json_decref(j);
+	ck_assert(json_is_null(text_json(NULL)));
+	/* Overlong forms and surrogates are not UTF-8; an escape is never cut. */
+	j = text_json("\xc0\xaf\xed\xa0\x80");
+	ck_assert_str_eq(json_string_value(j), "\\xc0\\xaf\\xed\\xa0\\x80");
+	json_decref(j);
+	ck_assert_uint_eq(text_escape("ab\xff", 3, small, sizeof(small), 0), 2);
+	ck_assert_str_eq(small, "ab");
+}
+END_TEST
+
 Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
@@ -151,6 +194,8 @@ Suite *addr_suite(void)
 	tcase_add_test(tc, unix_paths);
 	tcase_add_test(tc, unix_errors);
 	tcase_add_test(tc, format_abstract_escapes);
+	tcase_add_test(tc, format_path_escapes);
+	tcase_add_test(tc, json_any_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
