@@ -6,16 +6,19 @@
  * sockfs mounted; its path is in $SOCKFS_MNT.  When CMD ends, what it left
  * running is killed, the mount goes and the exit status is CMD's.
  *
- * Three processes: this one (P) sets the namespaces up, waits and cleans
- * up; a child serves the mount with the daemon's own main(); another child
- * execs CMD.  P holds the namespaces' capabilities and never execs, so it
- * can always unmount; CMD loses them at exec (unless --root).
+ * The process run starts as (P) sets the namespaces up, waits and cleans
+ * up; a child serves the mount with the daemon's own main(); another is
+ * pid 1 of a new pid namespace and runs CMD, so that whatever CMD leaves
+ * running ends with it.  Children die with P (PR_SET_PDEATHSIG), so even
+ * a killed run leaves no process, and without processes the namespaces
+ * and the mount are gone.  P and the daemon never exec: they keep the
+ * namespaces' capabilities (to mount, to bring lo up, to unmount); CMD
+ * loses them at exec unless --root maps it to uid 0.
  */
 #include "config.h"
 
 #include "run.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -47,7 +50,7 @@ struct run {
 	char **cmd;
 	char dir[PATH_MAX];	/* the mount point in use */
 	bool made_dir;		/* dir is ours to remove */
-	int notify_fd, sig_fd;
+	int notify_fd, sig_fd, alive_fd;
 	pid_t daemon, child;
 	sigset_t old_mask;
 };
@@ -304,18 +307,13 @@ static int wait_mounted(struct run *r)
 	}
 }
 
-static pid_t start_cmd(struct run *r)
+/* In CMD's pid namespace: /proc shows its processes, with its pids
+ * (ps, pgrep, kill).  In a mount namespace of its own, since the daemon
+ * reads the callers' /proc entries by the pids it sees. */
+static void own_proc(void)
 {
-	pid_t parent = getpid();
-	pid_t pid = fork();
-
-	if (pid != 0)
-		return pid;
-	child_setup(r, parent);
-	setenv("SOCKFS_MNT", r->dir, 1);
-	execvp(r->cmd[0], r->cmd);
-	fprintf(stderr, "sockfs run: %s: %s\n", r->cmd[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	if (unshare(CLONE_NEWNS) == 0)
+		mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
 static int status_of(int status)
@@ -325,8 +323,81 @@ static int status_of(int status)
 	return WEXITSTATUS(status);
 }
 
-/* Reaps whatever ended: CMD, the daemon, or an orphan of CMD's (P is a
- * subreaper).  Returns true once CMD has ended, its status in *code. */
+static void exec_cmd(struct run *r)
+{
+	sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
+	setenv("SOCKFS_MNT", r->dir, 1);
+	execvp(r->cmd[0], r->cmd);
+	fprintf(stderr, "sockfs run: %s: %s\n", r->cmd[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* Pid 1 of CMD's pid namespace: passes signals on to CMD (the kernel
+ * would drop those a pid 1 has no handler for), reaps orphans, and exits
+ * with CMD's status once it ends; the kernel then kills whatever CMD left
+ * running, so nothing outlives the run. */
+static void cmd_init(struct run *r)
+{
+	struct pollfd pf = { r->sig_fd, POLLIN, 0 };
+	struct signalfd_siginfo si;
+	int status;
+	pid_t cmd, pid;
+
+	own_proc();
+	cmd = fork();
+	if (cmd < 0)
+		_exit(RUN_FAILED);
+	if (cmd == 0)
+		exec_cmd(r);
+	for (;;) {
+		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+			_exit(RUN_FAILED);
+		while (read(r->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo != SIGCHLD) {
+				/* One from the terminal reached CMD already. */
+				if (si.ssi_code != SI_KERNEL)
+					kill(cmd, (int)si.ssi_signo);
+				continue;
+			}
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				if (pid == cmd)
+					_exit(status_of(status));
+		}
+	}
+}
+
+static pid_t start_cmd(struct run *r)
+{
+	int alive[2];
+	pid_t pid;
+
+	if (unshare(CLONE_NEWPID) != 0) {
+		fprintf(stderr, "sockfs run: cannot make a pid namespace: %s\n", strerror(errno));
+		return -1;
+	}
+	/* getppid() is 0 in a new pid namespace: whether P still lives is
+	 * told by the pipe's write end, open in P alone. */
+	if (pipe2(alive, O_CLOEXEC) != 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid != 0) {
+		close(alive[0]);
+		r->alive_fd = alive[1];
+		return pid;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close(alive[1]);
+	struct pollfd pf = { alive[0], POLLIN, 0 };
+	if (poll(&pf, 1, 0) != 0)
+		_exit(RUN_FAILED);
+	close(alive[0]);
+	cmd_init(r);
+	return -1;
+}
+
+/* Reaps the daemon and CMD's init.  Returns true once CMD has ended,
+ * its status in *code. */
 static bool reap(struct run *r, int *code)
 {
 	bool cmd_done = false;
@@ -347,8 +418,8 @@ static bool reap(struct run *r, int *code)
 	return cmd_done;
 }
 
-/* Passes INT, TERM, HUP and QUIT on to CMD until it ends.  One the
- * terminal sent (SI_KERNEL) reached CMD's process group already. */
+/* Passes INT, TERM, HUP and QUIT on until CMD ends.  One the terminal
+ * sent (SI_KERNEL) reached CMD's process group already. */
 static int wait_cmd(struct run *r)
 {
 	struct pollfd pf = { r->sig_fd, POLLIN, 0 };
@@ -366,60 +437,6 @@ static int wait_cmd(struct run *r)
 				kill(r->child, (int)si.ssi_signo);
 			}
 		}
-	}
-}
-
-/* P's children other than the daemon: CMD's orphans, reparented here. */
-static int kill_strays(struct run *r)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL) {
-		char path[64], buf[512], *p;
-		pid_t pid = (pid_t)atoi(e->d_name);
-		int fd, len;
-		long ppid;
-
-		if (pid <= 0 || pid == r->daemon)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = (int)read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* "pid (comm) state ppid ...": comm may hold spaces and ')'. */
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == (long)getpid()) {
-			kill(pid, SIGKILL);
-			n++;
-		}
-	}
-	closedir(d);
-	return n;
-}
-
-/* Whatever CMD started and left running is killed (a server it forgot,
- * say), then reaped; their children come to P in turn. */
-static void end_strays(struct run *r)
-{
-	int status;
-	pid_t pid;
-
-	/* Each round reaps one at least: those found were just killed. */
-	while (kill_strays(r) > 0) {
-		pid = waitpid(-1, &status, 0);
-		if (pid < 0 && errno != EINTR)
-			break;
-		if (pid == r->daemon)
-			r->daemon = 0;
 	}
 }
 
@@ -442,7 +459,7 @@ static void stop_daemon(struct run *r)
 
 int sockfs_run(int argc, char *argv[], sockfs_main_fn daemon_main)
 {
-	struct run r = { .notify_fd = -1, .sig_fd = -1 };
+	struct run r = { .notify_fd = -1, .sig_fd = -1, .alive_fd = -1 };
 	char notify[120];
 	int code = RUN_FAILED, fd;
 
@@ -460,8 +477,6 @@ int sockfs_run(int argc, char *argv[], sockfs_main_fn daemon_main)
 		return RUN_FAILED;
 	if (pick_dir(&r) != 0)
 		return RUN_FAILED;
-	/* Orphans of CMD come to P, which can then end them (end_strays). */
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (notify_socket(&r, notify, sizeof(notify)) != 0 || watch_signals(&r) != 0)
 		goto out;
 	fflush(NULL);
@@ -483,11 +498,12 @@ int sockfs_run(int argc, char *argv[], sockfs_main_fn daemon_main)
 	}
 	code = wait_cmd(&r);
 out:
-	end_strays(&r);
 	stop_daemon(&r);
 	if (r.notify_fd >= 0)
 		close(r.notify_fd);
 	if (r.sig_fd >= 0)
 		close(r.sig_fd);
+	if (r.alive_fd >= 0)
+		close(r.alive_fd);
 	return code;
 }
