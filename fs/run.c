@@ -7,8 +7,8 @@
  * running is killed, the mount goes and the exit status is CMD's.
  *
  * The process run starts as (P) sets the namespaces up, waits and cleans
- * up; a child serves the mount with the daemon's own main(); another is
- * pid 1 of a new pid namespace and runs CMD, so that whatever CMD leaves
+ * up; a child serves the mount with the daemon's own main(); another
+ * makes a pid namespace whose pid 1 runs CMD, so that whatever CMD leaves
  * running ends with it.  Children die with P (PR_SET_PDEATHSIG), so even
  * a killed run leaves no process, and without processes the namespaces
  * and the mount are gone.  P and the daemon never exec: they keep the
@@ -50,7 +50,7 @@ struct run {
 	char **cmd;
 	char dir[PATH_MAX];	/* the mount point in use */
 	bool made_dir;		/* dir is ours to remove */
-	int notify_fd, sig_fd, alive_fd;
+	int notify_fd, sig_fd;
 	pid_t daemon, child;
 	sigset_t old_mask;
 };
@@ -332,67 +332,88 @@ static void exec_cmd(struct run *r)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* Pid 1 of CMD's pid namespace: passes signals on to CMD (the kernel
- * would drop those a pid 1 has no handler for), reaps orphans, and exits
- * with CMD's status once it ends; the kernel then kills whatever CMD left
- * running, so nothing outlives the run. */
-static void cmd_init(struct run *r)
+/* Passes INT, TERM, HUP and QUIT on to CHILD and reaps whatever ends
+ * (orphans come to a pid 1); exits with CHILD's status once it ends.  A
+ * signal from the terminal (SI_KERNEL) reached CMD's process group
+ * already; and a pid 1 must relay, as the kernel drops a signal that pid 1
+ * has no handler for. */
+static void relay(struct run *r, pid_t child)
 {
 	struct pollfd pf = { r->sig_fd, POLLIN, 0 };
 	struct signalfd_siginfo si;
 	int status;
-	pid_t cmd, pid;
+	pid_t pid;
 
+	for (;;) {
+		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+			_exit(RUN_FAILED);
+		while (read(r->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo != SIGCHLD) {
+				if (si.ssi_code != SI_KERNEL)
+					kill(child, (int)si.ssi_signo);
+				continue;
+			}
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				if (pid == child)
+					_exit(status_of(status));
+		}
+	}
+}
+
+/* Pid 1 of the new pid namespace: runs CMD and relays to it.  When it
+ * exits, the kernel kills whatever CMD left running in the namespace. */
+static void cmd_init(struct run *r, int alive)
+{
+	struct pollfd pf = { alive, POLLIN, 0 };
+	pid_t cmd;
+
+	/* getppid() is 0 across a pid namespace: whether the parent still
+	 * lives is told by the pipe, whose write end only the parent holds. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (poll(&pf, 1, 0) != 0)
+		_exit(RUN_FAILED);
+	close(alive);
 	own_proc();
 	cmd = fork();
 	if (cmd < 0)
 		_exit(RUN_FAILED);
 	if (cmd == 0)
 		exec_cmd(r);
-	for (;;) {
-		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
-			_exit(RUN_FAILED);
-		while (read(r->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			if (si.ssi_signo != SIGCHLD) {
-				/* One from the terminal reached CMD already. */
-				if (si.ssi_code != SI_KERNEL)
-					kill(cmd, (int)si.ssi_signo);
-				continue;
-			}
-			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-				if (pid == cmd)
-					_exit(status_of(status));
-		}
-	}
+	relay(r, cmd);
 }
 
+/* A child of P makes the pid namespace and its pid 1, and relays: after
+ * unshare(CLONE_NEWPID) a process's later children are in the new
+ * namespace, so P, which the sanitizers' leak checker clones at exit,
+ * stays out of it. */
 static pid_t start_cmd(struct run *r)
 {
+	pid_t parent = getpid();
 	int alive[2];
-	pid_t pid;
+	pid_t pid, init;
 
-	if (unshare(CLONE_NEWPID) != 0) {
-		fprintf(stderr, "sockfs run: cannot make a pid namespace: %s\n", strerror(errno));
-		return -1;
-	}
-	/* getppid() is 0 in a new pid namespace: whether P still lives is
-	 * told by the pipe's write end, open in P alone. */
-	if (pipe2(alive, O_CLOEXEC) != 0)
-		return -1;
 	fflush(NULL);
 	pid = fork();
-	if (pid != 0) {
-		close(alive[0]);
-		r->alive_fd = alive[1];
+	if (pid != 0)
 		return pid;
-	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	close(alive[1]);
-	struct pollfd pf = { alive[0], POLLIN, 0 };
-	if (poll(&pf, 1, 0) != 0)
+	if (getppid() != parent)
 		_exit(RUN_FAILED);
+	if (unshare(CLONE_NEWPID) != 0) {
+		fprintf(stderr, "sockfs run: cannot make a pid namespace: %s\n", strerror(errno));
+		_exit(RUN_FAILED);
+	}
+	if (pipe2(alive, O_CLOEXEC) != 0)
+		_exit(RUN_FAILED);
+	init = fork();
+	if (init < 0)
+		_exit(RUN_FAILED);
+	if (init == 0) {
+		close(alive[1]);
+		cmd_init(r, alive[0]);
+	}
 	close(alive[0]);
-	cmd_init(r);
+	relay(r, init);
 	return -1;
 }
 
@@ -459,7 +480,7 @@ static void stop_daemon(struct run *r)
 
 int sockfs_run(int argc, char *argv[], sockfs_main_fn daemon_main)
 {
-	struct run r = { .notify_fd = -1, .sig_fd = -1, .alive_fd = -1 };
+	struct run r = { .notify_fd = -1, .sig_fd = -1 };
 	char notify[120];
 	int code = RUN_FAILED, fd;
 
@@ -503,7 +524,5 @@ out:
 		close(r.notify_fd);
 	if (r.sig_fd >= 0)
 		close(r.sig_fd);
-	if (r.alive_fd >= 0)
-		close(r.alive_fd);
 	return code;
 }
