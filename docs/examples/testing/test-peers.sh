@@ -94,7 +94,7 @@ curl -sS --max-time 20 "http://127.0.0.1:$(port_of "$s")/" > /dev/null 2>"$T/err
 [ "$st" = 7 ] || fail "curl against a refusing port: status $st: $(cat "$T/err")"
 # curl says only "Couldn't connect"; a sockfs client shows the errno.
 c=$M/tcp/$(cat "$M/tcp/clone")
-out=$(echo "connect 127.0.0.1:$(port_of "$s")" 2>&1 > "$c/ctl") && fail "connect succeeded"
+out=$({ echo "connect 127.0.0.1:$(port_of "$s")" > "$c/ctl"; } 2>&1) && fail "connect succeeded"
 case $out in *"Connection refused"*) ;; *) fail "connect said: $out" ;; esac
 rmdir "$s" "$c"
 ok "refuse (bound, not listening): curl's connect gets an RST, ECONNREFUSED (7)"
