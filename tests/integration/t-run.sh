@@ -160,6 +160,16 @@ expect_eq "$out" "127.0.0.1:80
 nothing_left "after --root"
 ok "--root: CMD is uid 0 of its namespace and may bind port 80 there"
 
+# shellcheck disable=SC2016 # expanded by CMD's bash
+out=$(as "$U" "$SOCKFS" run -- bash -c '
+	s=$SOCKFS_MNT/icmp/$(cat "$SOCKFS_MNT/icmp/clone")
+	echo "connect 127.0.0.1" > "$s/ctl"
+	printf "\x08\x00\x00\x00\x00\x01\x00\x07ping" > "$s/data"
+	timeout 5 cat "$s/data" | od -An -tx1 | tr -d " \n"')
+case $out in 0000????????0007'70696e67') ;; *) fail "the echo reply: $out" ;; esac
+nothing_left "after ping"
+ok "ping sockets (icmp/) work for the user's group, as on Debian (ping_group_range)"
+
 # Where user namespaces are off: here, a user namespace that allows no
 # more of them (user.max_user_namespaces is per namespace).
 st=0
