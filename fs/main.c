@@ -19,6 +19,7 @@
 #include "inval.h"
 #include "notify.h"
 #include "ops.h"
+#include "run.h"
 #include "stream.h"
 #include "tree.h"
 
@@ -255,6 +256,9 @@ int main(int argc, char *argv[])
 	struct daemon d = { .sigfd = -1 };
 	int ret = 1;
 
+	/* `sockfs run -- CMD`: CMD in a private network and mount (run.c). */
+	if (argc > 1 && strcmp(argv[1], "run") == 0)
+		return sockfs_run(argc - 1, argv + 1, main);
 	if (fuse_opt_parse(&args, &so, sockfs_opt_spec, sockfs_opt_proc) != 0) {
 		ret = 2;
 		goto out_words;

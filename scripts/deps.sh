@@ -7,7 +7,7 @@
 set -eu
 build="gcc make autoconf automake libtool pkg-config libc6-dev
 	libfuse3-dev fuse3 libjansson-dev libssl-dev check python3"
-test="strace jq procps util-linux coreutils curl openssl iproute2 passwd
+test="strace jq python3-pytest procps util-linux coreutils curl openssl iproute2 passwd
 	valgrind clang libclang-rt-14-dev busybox-static
 	podman runc uidmap
 	dpkg-dev debhelper lintian systemd man-db"
