@@ -14,9 +14,10 @@
 set -eu
 build="gcc make autoconf automake libtool pkg-config libc6-dev
 	libfuse3-dev fuse3 libjansson-dev libssl-dev check python3"
+# nftables: podman 5's netavark (Debian 13) runs nft; apt only recommends it.
 peers="strace jq procps util-linux coreutils curl openssl iproute2 passwd
-	busybox-static podman runc uidmap"
-package="dpkg-dev debhelper lintian systemd man-db"
+	busybox-static podman runc uidmap nftables"
+package="build-essential dpkg-dev debhelper lintian systemd man-db"
 test="$peers valgrind clang libclang-rt-dev $package"
 vm="qemu-system-x86 busybox-static"
 release="mmdebstrap"
