@@ -13,12 +13,15 @@
 #
 # The root is cached in $SOCKFS_RELEASE_CACHE (/var/cache/sockfs-release)
 # and made again when the package list (scripts/deps.sh --print) changes
-# or it is older than $SOCKFS_RELEASE_MAX_AGE days (7).  Each run works in
-# an overlay on it, so the cached root itself is never changed.  The chroot
-# gets /proc, /sys, /dev (bound, for /dev/fuse), /dev/pts, a tmpfs /dev/shm,
-# /tmp and /run; all are unmounted however the run ends, and the whole run
-# is in a mount namespace of its own, so that not even a killed run leaves
-# a mount on the machine.  The kernel is this machine's.
+# or it is older than $SOCKFS_RELEASE_MAX_AGE days (7); when it cannot be
+# made again, the older one is used.  $SOCKFS_RELEASE_APTOPT is given to
+# mmdebstrap as an --aptopt (an apt.conf line), for a machine whose apt
+# needs one.  Each run works in an overlay on the root, so the cached root
+# itself is never changed.  The root gets /proc, /sys, /dev (bound, for
+# /dev/fuse), /dev/pts, and a tmpfs on /dev/shm, /tmp, /run, /home and
+# /var/lib/containers; all are unmounted however the run ends, and the
+# whole run is in a mount namespace of its own, so that not even a killed
+# run leaves a mount on the machine.  The kernel is this machine's.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -29,7 +32,7 @@ cache=${SOCKFS_RELEASE_CACHE:-/var/cache/sockfs-release}
 max_age=${SOCKFS_RELEASE_MAX_AGE:-7}
 
 die() { echo "release $release: $*" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, chroot, mounts)"
+[ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, mounts, pivot_root)"
 command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (scripts/deps.sh release)"
 case $level in
 full) list=root ;;
@@ -62,6 +65,7 @@ make_root() {
 	rm -rf --one-file-system "$root.new"
 	# shellcheck disable=SC2086 # one word per package
 	if ! mmdebstrap --variant=apt --include="$(echo $pkgs | tr ' ' ,)" \
+		${SOCKFS_RELEASE_APTOPT:+"--aptopt=$SOCKFS_RELEASE_APTOPT"} \
 		"$release" "$root.new" > "$out/mmdebstrap.log" 2>&1; then
 		rm -rf --one-file-system "$root.new"
 		return 1
@@ -122,6 +126,11 @@ mnt --bind /dev/pts "$new/dev/pts"
 mnt -t tmpfs -o mode=1777 shm "$new/dev/shm"
 mnt -t tmpfs -o mode=1777 tmp "$new/tmp"
 mnt -t tmpfs -o mode=755 run "$new/run"
+# podman's overlay storage cannot sit on the overlay that is the root:
+# root's store and the homes (a rootless user's store) are tmpfs.
+mkdir -p "$new/var/lib/containers"
+mnt -t tmpfs -o mode=700 containers "$new/var/lib/containers"
+mnt -t tmpfs -o mode=755 home "$new/home"
 mkdir -p "$new/run/lock"
 
 # The source tree as git sees it (tracked files and new ones not
