@@ -156,11 +156,19 @@ pass=()
 for v in PYTHONUNBUFFERED PYTHONDONTWRITEBYTECODE; do
 	[ -z "${!v:-}" ] || pass+=("$v=${!v}")
 done
-st=0
+# In the background, so that a TERM or INT here ends it before undo runs:
+# unshare holds TERM and INT back for its child, so it gets KILL, and its
+# --kill-child then ends the namespace's first process, and with it every
+# process in the namespace.
 unshare --mount --pid --fork --kill-child --propagation private --mount-proc="$new/proc" \
 	bash -c 'cd "$1" && mkdir -p .oldroot && pivot_root . .oldroot && cd / && shift && exec "$@"' _ "$new" \
 	/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "${pass[@]}" \
-	/bin/bash -c 'umount -l /.oldroot && rmdir /.oldroot && exec "$@"' _ "${cmd[@]}" || st=$?
+	/bin/bash -c 'umount -l /.oldroot && rmdir /.oldroot && exec "$@"' _ "${cmd[@]}" 0<&0 &
+inner=$!
+trap 'kill -KILL "$inner" 2>/dev/null; wait "$inner"; exit 143' TERM INT HUP
+st=0
+wait "$inner" || st=$?
+trap - TERM INT HUP
 # The logs, for tests/run.sh's count and for people.
 b=$new/src/build
 for f in config.log test-suite.log build.log tests/unit/unit.log tests/unit/unit.trs \
