@@ -192,7 +192,8 @@ for s in $stages; do
 		took="$(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s"
 		vers=$(sed -n 's/^versions: \(Debian [^,]*\), \(GCC [^,]*\), \(libfuse [^,]*\), \(OpenSSL [^,]*\),.*/\1, \2, \3, \4/p' "$rel.log")
 		if [ "$st" -eq 77 ] && [ "$s" = forky ]; then
-			summary+=("$s: not run, no Debian $s root could be had today ($(grep -m1 '^unavailable' "$rel.log")); not a failure")
+			summary+=("$s: not run: mmdebstrap could not make a Debian $s root today" \
+				"  ($(grep -m1 '^E: ' "$rel/mmdebstrap.log" | cut -c1-150); build/release-$s/mmdebstrap.log); not a failure")
 			continue
 		fi
 		read -r p f < <(count "$rel")
@@ -204,7 +205,7 @@ for s in $stages; do
 			status=1
 		fi
 		skipped=$(grep -l ':test-result: SKIP' "$rel"/tests/integration/t-*.trs 2>/dev/null |
-			sed 's|.*/||; s|\.trs$||' | tr '\n' ' ')
+			sed 's|.*/||; s|\.trs$||' | paste -sd ' ')
 		summary+=("$s (${vers:-versions unknown}; $level, $took): $p passed, $f failed${skipped:+; skipped: $skipped}")
 		total_p=$((total_p + p)); total_f=$((total_f + f))
 		;;
