@@ -40,7 +40,8 @@ struct daemon {
  * use for, so they are not printed). */
 static void usage(const char *prog)
 {
-	printf("usage: %s [options] [SOURCE] MOUNTPOINT\n\n"
+	printf("usage: %s [options] [SOURCE] MOUNTPOINT\n"
+	       "       %s run [--mount DIR] [--root] [--] CMD [ARGS...]\n\n"
 	       "Shows network sockets as files: MOUNTPOINT/tcp/clone makes a socket,\n"
 	       "its ctl file takes commands (connect, bind, listen, to, set, ...),\n"
 	       "its data file sends and receives.  See sockfs(1).\n\n"
@@ -64,7 +65,9 @@ static void usage(const char *prog)
 	       "mount(8) runs it as: sockfs SOURCE MOUNTPOINT -o OPTIONS (fstab type\n"
 	       "fuse.sockfs); SOURCE names the mount, and fstab-only options such as\n"
 	       "nofail, _netdev, noauto, user and x-* are ignored.\n\n"
-	       "Unmount with: fusermount3 -u MOUNTPOINT (or umount)\n", prog);
+	       "sockfs run runs CMD in a private network with a sockfs of its own\n"
+	       "(its path in $SOCKFS_MNT), then unmounts it: SOCKFS RUN in sockfs(1).\n\n"
+	       "Unmount with: fusermount3 -u MOUNTPOINT (or umount)\n", prog, prog);
 }
 
 /* sockfs's own options, beside libfuse's. */

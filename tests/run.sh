@@ -16,11 +16,19 @@
 #   ktls        the TLS integration tests inside a virtual machine that
 #               boots Debian's own kernel, which has kernel TLS
 #               (tests/vm/run.sh; qemu, software emulation without KVM)
+#   trixie      in a Debian 13 root (mmdebstrap, cached in
+#               /var/cache/sockfs-release): the -Werror build, make check
+#               (unit and integration tests), and the Debian package built
+#               there, checked with lintian, installed, used and purged
+#               (tests/release/run.sh)
+#   forky       in a Debian 14 (testing) root: the -Werror build and the
+#               unit tests; when no forky root can be had, it says so and
+#               does not fail the run
 # STAGES="check sanitizers" (say) runs only some of them.
 set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
-stages=${STAGES:-check sanitizers valgrind notls fuzz package ktls}
+stages=${STAGES:-check sanitizers valgrind notls fuzz package ktls trixie forky}
 
 bash scripts/deps.sh test
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
@@ -165,6 +173,40 @@ for s in $stages; do
 		f=$(grep -c '^FAIL (t-[a-z-]*): exit' "$top/build/ktls.log" || true)
 		[ "$st" -eq 0 ] || { status=1; [ "$f" -gt 0 ] || f=1; }
 		summary+=("ktls (in a VM, $(sed -n 's/^kernel: \([^;]*\);.*/\1/p' "$top/build/ktls.log")): $p passed, $f failed")
+		total_p=$((total_p + p)); total_f=$((total_f + f))
+		;;
+	trixie | forky)
+		# Another Debian release's root, with this machine's kernel
+		# (tests/release/run.sh says how).  Its logs are copied out to
+		# build/release-RELEASE/.
+		echo "=== $s"
+		bash scripts/deps.sh release
+		level=full
+		[ "$s" = forky ] && level=light
+		rel=$top/build/release-$s
+		rm -rf "$rel"
+		mkdir -p "$rel"
+		t0=$SECONDS st=0
+		bash tests/release/run.sh "$s" "$level" "$rel" > "$rel.log" 2>&1 || st=$?
+		cat "$rel.log"
+		took="$(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s"
+		vers=$(sed -n 's/^versions: \(Debian [^,]*\), \(GCC [^,]*\), \(libfuse [^,]*\), \(OpenSSL [^,]*\),.*/\1, \2, \3, \4/p' "$rel.log")
+		if [ "$st" -eq 77 ] && [ "$s" = forky ]; then
+			summary+=("$s: not run: mmdebstrap could not make a Debian $s root today" \
+				"  ($(grep -m1 '^E: ' "$rel/mmdebstrap.log" | cut -c1-150); build/release-$s/mmdebstrap.log); not a failure")
+			continue
+		fi
+		read -r p f < <(count "$rel")
+		pk=$(grep -c '^ok [0-9]* - ' "$rel/package.log" 2>/dev/null) || true
+		p=$((p + ${pk:-0}))
+		if [ "$st" -ne 0 ]; then
+			show_failures "$rel"
+			[ "$f" -gt 0 ] || f=1
+			status=1
+		fi
+		skipped=$(grep -l ':test-result: SKIP' "$rel"/tests/integration/t-*.trs 2>/dev/null |
+			sed 's|.*/||; s|\.trs$||' | paste -sd ' ')
+		summary+=("$s (${vers:-versions unknown}; $level, $took): $p passed, $f failed${skipped:+; skipped: $skipped}")
 		total_p=$((total_p + p)); total_f=$((total_f + f))
 		;;
 	*)
