@@ -31,12 +31,18 @@ make_certs() {
 			openssl req -x509 -new -key "$ca.key" -out "$ca.pem" -days 30 \
 				-subj "/CN=sockfs test $ca" 2>/dev/null
 		done
-		# sign NAME CA CN DAYS [EXT]
+		# sign NAME CA CN DAYS [EXT]; DAYS -1: expired.  OpenSSL 3.5
+		# (Debian 13) refuses -days -1 and takes dates instead; 3.0
+		# (Debian 12) has no such options.
 		sign() {
+			local when=(-days "$4")
+			if [ "$4" = -1 ] && openssl x509 -help 2>&1 | grep -q -- -not_after; then
+				when=(-not_before 20200101000000Z -not_after 20200102000000Z)
+			fi
 			key "$1.key"
 			openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$3" 2>/dev/null
 			openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial \
-				-out "$1.pem" -days "$4" ${5:+-extfile "$5"} 2>/dev/null
+				-out "$1.pem" "${when[@]}" ${5:+-extfile "$5"} 2>/dev/null
 		}
 		sign server ca localhost 30 san.ext
 		sign expired ca localhost -1 san.ext
