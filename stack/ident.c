@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "meta.h"
@@ -66,4 +70,41 @@ bool pid_is_callers(const struct caller *who, pid_t pid)
 			return false;
 	}
 	return false;
+}
+
+/* Whether FD is the user namespace described by WANT. */
+static bool is_ns(int fd, const struct stat *want)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_ino == want->st_ino && st.st_dev == want->st_dev;
+}
+
+uid_t person_of(uid_t uid, pid_t pid)
+{
+	static struct stat ours;
+	char path[64];
+	uid_t owner = uid;
+	int ns;
+
+	if (ours.st_ino == 0 && stat("/proc/self/ns/user", &ours) < 0)
+		return uid;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if ((ns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return uid;
+	/* Up from the caller's namespace to the one just below ours: its
+	 * owner is the person (a namespace not below ours: the uid itself). */
+	for (int hops = 0; hops < 33 && !is_ns(ns, &ours); hops++) {
+		int parent = ioctl(ns, NS_GET_PARENT);
+		if (parent < 0)
+			break;
+		if (is_ns(parent, &ours) && ioctl(ns, NS_GET_OWNER_UID, &owner) < 0)
+			owner = uid;
+		close(ns);
+		ns = parent;
+	}
+	close(ns);
+	/* A namespace root made (a rootful container's) is not root's
+	 * share: its uids count each for itself. */
+	return owner == 0 ? uid : owner;
 }

@@ -22,4 +22,9 @@ bool pids_related(pid_t a, pid_t ap, pid_t b, pid_t bp);
  * an external echo: `$$`).  Never another user's process. */
 bool pid_is_callers(const struct caller *who, pid_t pid);
 
+/* The person UID (acting from process PID) counts as: the owner of the
+ * user namespace, just below the daemon's, that PID lives in (so every
+ * subordinate uid of a user is that user), or UID itself. */
+uid_t person_of(uid_t uid, pid_t pid);
+
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
+
 static const struct {
 	const char *name;
 	int err;
@@ -43,11 +45,44 @@ void quota_init(struct quotas *q, uint64_t fd_budget)
 void quota_fini(struct quotas *q)
 {
 	for (int i = 0; i < QUOTA_BUCKETS; i++)
+		while (q->alias[i]) {
+			struct alias *a = q->alias[i];
+			q->alias[i] = a->next;
+			free(a);
+		}
+	for (int i = 0; i < QUOTA_BUCKETS; i++)
 		while (q->tab[i]) {
 			struct tenant *t = q->tab[i];
 			q->tab[i] = t->next;
 			free(t);
 		}
+}
+
+static const struct alias *alias_of(const struct quotas *q, uid_t uid)
+{
+	for (const struct alias *a = q->alias[uid % QUOTA_BUCKETS]; a; a = a->next)
+		if (a->uid == uid)
+			return a;
+	return NULL;
+}
+
+uid_t quota_person(const struct quotas *q, uid_t uid)
+{
+	const struct alias *a = alias_of(q, uid);
+
+	return a ? a->person : uid;
+}
+
+void quota_learn(struct quotas *q, uid_t uid, pid_t pid)
+{
+	struct alias *a;
+
+	if (uid == 0 || pid <= 0 || alias_of(q, uid) || (a = malloc(sizeof(*a))) == NULL)
+		return;
+	a->uid = uid;
+	a->person = person_of(uid, pid);
+	a->next = q->alias[uid % QUOTA_BUCKETS];
+	q->alias[uid % QUOTA_BUCKETS] = a;
 }
 
 static struct tenant *find(const struct quotas *q, uid_t uid)
@@ -60,7 +95,7 @@ static struct tenant *find(const struct quotas *q, uid_t uid)
 
 const struct tenant *quota_of(const struct quotas *q, uid_t uid)
 {
-	return find(q, uid);
+	return find(q, quota_person(q, uid));
 }
 
 const struct tenant *quota_next(const struct quotas *q, const struct tenant *after)
@@ -108,7 +143,7 @@ static struct tenant *line_of(struct quotas *q, uid_t uid, const char **why)
 
 int quota_take(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n, const char **why)
 {
-	struct tenant *t = find(q, uid);
+	struct tenant *t = find(q, uid = quota_person(q, uid));
 	int err = over(q, uid, t, r, n, why);
 
 	if (err)
@@ -121,10 +156,21 @@ int quota_take(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n, const 
 	return 0;
 }
 
-struct tenant *quota_take_request(struct quotas *q, uid_t uid, uint64_t bytes, int *err,
-				  const char **why)
+int quota_take_as(struct quotas *q, const struct caller *who, enum quota_res r, uint64_t n,
+		  const char **why)
 {
-	struct tenant *t = find(q, uid);
+	quota_learn(q, who->uid, who->pid);
+	return quota_take(q, who->uid, r, n, why);
+}
+
+struct tenant *quota_take_request(struct quotas *q, const struct caller *who, uint64_t bytes,
+				  int *err, const char **why)
+{
+	uid_t uid;
+	struct tenant *t;
+
+	quota_learn(q, who->uid, who->pid);
+	t = find(q, uid = quota_person(q, who->uid));
 
 	if ((*err = over(q, uid, t, Q_WAITS, 1, why)) != 0 ||
 	    (*err = over(q, uid, t, Q_BYTES, bytes, why)) != 0)
@@ -146,7 +192,7 @@ void quota_give_request(struct tenant *t, uint64_t bytes)
 
 void quota_give(struct quotas *q, uid_t uid, enum quota_res r, uint64_t n)
 {
-	struct tenant *t = find(q, uid);
+	struct tenant *t = find(q, quota_person(q, uid));
 
 	if (t == NULL)
 		return;

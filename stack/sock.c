@@ -294,7 +294,7 @@ static int sock_new(struct stack *st, enum kind k, const char *name,
 		return -EEXIST;
 	if (st->nsocks + 2 > st->tab_size && (err = table_grow(st)) != 0)
 		return err;
-	if ((err = quota_take(&st->quotas, who->uid, Q_SOCKETS, 1, &why)) != 0)
+	if ((err = quota_take_as(&st->quotas, who, Q_SOCKETS, 1, &why)) != 0)
 		return err;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -576,7 +576,7 @@ void *sock_wait_new(struct handle *h, size_t size, const struct wait_ops *ops,
 	const char *why;
 	int err;
 
-	if (s && (t = quota_take_request(&s->st->quotas, rq->who.uid, rq->len, &err, &why)) == NULL) {
+	if (s && (t = quota_take_request(&s->st->quotas, &rq->who, rq->len, &err, &why)) == NULL) {
 		sock_set_err(s, "request", why);
 		waiter_refuse(rq, err);
 		return NULL;

@@ -107,6 +107,11 @@ static void on_close(struct sock *s)
 		timer_arm(&s->st->loop, &s->st->trim, 1000);
 }
 
+static uid_t person_of_uid(const void *quotas, uid_t uid)
+{
+	return quota_person(quotas, uid);
+}
+
 int stack_init(struct stack *st)
 {
 	int err;
@@ -128,6 +133,8 @@ int stack_init(struct stack *st)
 		goto fail_table;
 	if ((err = workers_init(&st->workers, &st->loop)) != 0)
 		goto fail_table;
+	st->workers.person = person_of_uid;
+	st->workers.person_ctx = &st->quotas;
 	return 0;
 fail_table:
 	sock_table_fini(st);

@@ -35,11 +35,11 @@ static int *running_slot(struct workers *p, uid_t uid, bool make)
 static struct job *take_runnable(struct workers *p)
 {
 	for (struct job **jp = &p->todo; *jp; jp = &(*jp)->next) {
-		int *n = running_slot(p, (*jp)->who.uid, false);
+		int *n = running_slot(p, (*jp)->payer, false);
 		if (n == NULL || *n < WORKER_PER_USER) {
 			struct job *j = *jp;
 			*jp = j->next;
-			(*running_slot(p, j->who.uid, true))++;
+			(*running_slot(p, j->payer, true))++;
 			return j;
 		}
 	}
@@ -85,7 +85,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		run_as_caller(j);
 		pthread_mutex_lock(&p->mu);
-		(*running_slot(p, j->who.uid, false))--;
+		(*running_slot(p, j->payer, false))--;
 		j->next = p->finished;
 		p->finished = j;
 		/* A job of this user may have waited for this one's turn. */
@@ -162,6 +162,7 @@ int workers_submit(struct workers *p, struct job *j)
 	struct job **jp;
 	int err = 0;
 
+	j->payer = p->person ? p->person(p->person_ctx, j->who.uid) : j->who.uid;
 	pthread_mutex_lock(&p->mu);
 	j->next = NULL;
 	for (jp = &p->todo; *jp; jp = &(*jp)->next)

@@ -22,7 +22,7 @@
 #include "loop.h"
 
 #define WORKER_MAX 16
-#define WORKER_PER_USER 2
+#define WORKER_PER_USER 2	/* per person: a user's subordinate uids are that user */
 
 struct job;
 typedef void (*job_fn)(struct job *j);
@@ -36,6 +36,7 @@ struct job {
 				 * undoes what run did (closes what it opened)
 				 * and frees the job; NULL: free() */
 	bool paths;		/* it names paths: run in WHO's root and cwd */
+	uid_t payer;		/* whose turn it takes (workers_submit sets it) */
 	bool cancelled;		/* set on the loop thread only */
 	int as_err;		/* run sees why it could not act as WHO */
 };
@@ -49,6 +50,9 @@ struct workers {
 	pthread_t threads[WORKER_MAX];
 	struct { uid_t uid; int n; } running[WORKER_MAX];
 	bool stopping;
+	/* The person a uid counts as (quota.h), for fair turns; NULL: itself. */
+	uid_t (*person)(const void *ctx, uid_t uid);
+	const void *person_ctx;
 	int efd;
 	struct loop_watch watch;
 };
