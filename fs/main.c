@@ -53,6 +53,9 @@ static void usage(const char *prog)
 	       "    --netns=PATH, -o netns=PATH\n"
 	       "                           make sockets in the network namespace PATH\n"
 	       "                           (/run/netns/NAME, /proc/PID/ns/net)\n"
+	       "    -o netns=caller        make each socket in the network namespace of\n"
+	       "                           the process that makes it (a host mount given\n"
+	       "                           to containers: each keeps its own network)\n"
 	       "    -o allow_other         let other users in (each to their own sockets;\n"
 	       "                           default_permissions is turned on with it)\n"
 	       "    -o auto_unmount        unmount when the daemon dies\n"
@@ -290,7 +293,9 @@ int main(int argc, char *argv[])
 	/* Other users in: the kernel checks modes and owners too. */
 	if (so.allow_other)
 		fuse_opt_add_arg(&args, "-odefault_permissions");
-	if (so.netns && enter_netns(so.netns) != 0)
+	/* netns=caller: each socket in its maker's namespace (stack_init
+	 * below); any other value names one namespace for all. */
+	if (so.netns && strcmp(so.netns, "caller") != 0 && enter_netns(so.netns) != 0)
 		goto out_args;
 	d.fs.shared = so.allow_other;
 	d.fs.uid = getuid();
@@ -317,6 +322,7 @@ int main(int argc, char *argv[])
 	for (int r = 0; r < Q_COUNT; r++)
 		if (so.limit[r] >= 0)
 			d.fs.st.quotas.limit[r] = (uint64_t)so.limit[r];
+	d.fs.st.caller_netns = so.netns && strcmp(so.netns, "caller") == 0;
 	d.fs.st.poll_notify = sockfs_poll_notify;
 	d.fs.inval = inval_start(d.fs.se);
 	if (d.fs.inval)

@@ -24,6 +24,30 @@ static const char *refused_why(const struct sock *s, int err)
 	return NULL;
 }
 
+/* As WHO, and in WHO's network namespace when the mount says so (-o
+ * netns=caller): a socket made there lives there for good. */
+static int enter_as(struct stack *st, const struct caller *who, const char **why)
+{
+	int err = actor_enter_caller(who);
+
+	if (err) {
+		*why = "the daemon cannot act as you (it is not root)";
+		return err;
+	}
+	if (st->caller_netns && (err = actor_enter_netns(who->pid)) != 0) {
+		actor_leave();
+		*why = "your network namespace cannot be found (your pid is hidden from the daemon)";
+	}
+	return err;
+}
+
+static void leave_as(struct stack *st)
+{
+	if (st->caller_netns)
+		actor_leave_netns();
+	actor_leave();
+}
+
 int sock_ensure_fd_for(struct sock *s, const struct caller *who, int family, const char **why)
 {
 	int err;
@@ -32,12 +56,10 @@ int sock_ensure_fd_for(struct sock *s, const struct caller *who, int family, con
 		return 0;
 	/* socket(2) as the caller: the kernel takes the socket's owner from
 	 * the thread's fsuid and checks CAP_NET_RAW and ping_group_range. */
-	if ((err = actor_enter_caller(who)) != 0) {
-		*why = "the daemon cannot act as you (it is not root)";
+	if ((err = enter_as(s->st, who, why)) != 0)
 		return err;
-	}
 	err = sock_ensure_fd(s, family, why);
-	actor_leave();
+	leave_as(s->st);
 	if (err && refused_why(s, err))
 		*why = refused_why(s, err);
 	return err;
@@ -64,16 +86,15 @@ int bind_refused_why(const struct saddr *a, int err, const char **why)
 int sock_create_as(struct stack *st, enum kind k, const char *name, const struct caller *who,
 		   struct sock **out)
 {
+	const char *why;
 	int err;
 
 	/* An inet socket is made later, by the ctl write that needs it. */
 	if (kind_info(k)->inet)
 		return sock_create(st, k, name, who, out);
-	err = actor_enter_caller(who);
-
-	if (err == 0) {
+	if ((err = enter_as(st, who, &why)) == 0) {
 		err = sock_create(st, k, name, who, out);
-		actor_leave();
+		leave_as(st);
 	}
 	return err;
 }
@@ -81,11 +102,12 @@ int sock_create_as(struct stack *st, enum kind k, const char *name, const struct
 int sock_pair_as(struct stack *st, enum kind k, const struct caller *who, struct sock **a,
 		 struct sock **b)
 {
-	int err = actor_enter_caller(who);
+	const char *why;
+	int err = enter_as(st, who, &why);
 
 	if (err == 0) {
 		err = sock_pair(st, k, who, a, b);
-		actor_leave();
+		leave_as(st);
 	}
 	return err;
 }

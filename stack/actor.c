@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/nsfs.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,9 @@ static struct {
 	gid_t groups[ACTOR_GROUPS_MAX];
 	int userns;		/* its user namespace, for the walk up */
 	struct stat userns_st;
-} self = { .userns = -1 };
+	int netns;		/* its network namespace, to come back to */
+	struct stat netns_st;
+} self = { .userns = -1, .netns = -1 };
 
 /* The thread's state: how deep in actor_enter, and the caller's caps. */
 static __thread int depth;
@@ -43,6 +46,13 @@ int actor_init(void)
 		if (self.userns >= 0 && fstat(self.userns, &self.userns_st) < 0) {
 			close(self.userns);
 			self.userns = -1;
+		}
+	}
+	if (self.netns < 0) {
+		self.netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self.netns >= 0 && fstat(self.netns, &self.netns_st) < 0) {
+			close(self.netns);
+			self.netns = -1;
 		}
 	}
 	return 0;
@@ -248,4 +258,39 @@ void actor_lower(void)
 {
 	if (depth > 0 && self.root)
 		set_effective(acting_caps);
+}
+
+static __thread bool in_other_netns;
+
+int actor_enter_netns(pid_t pid)
+{
+	char path[64];
+	int fd, err = 0;
+
+	if (pid <= 0 || self.netns < 0)
+		return -EPERM;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -EPERM;
+	if (!same_ns(fd, &self.netns_st)) {
+		/* setns needs CAP_SYS_ADMIN, the daemon's, not the caller's. */
+		actor_raise();
+		if (setns(fd, CLONE_NEWNET) < 0)
+			err = -EPERM;
+		else
+			in_other_netns = true;
+		actor_lower();
+	}
+	close(fd);
+	return err;
+}
+
+void actor_leave_netns(void)
+{
+	if (!in_other_netns)
+		return;
+	actor_raise();
+	if (setns(self.netns, CLONE_NEWNET) == 0)
+		in_other_netns = false;
+	actor_lower();
 }

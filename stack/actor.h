@@ -60,6 +60,13 @@ bool actor_acting(void);
 void actor_raise(void);
 void actor_lower(void);
 
+/* The thread enters the network namespace of process PID, so that the
+ * sockets it makes live there (they stay there for good), until
+ * actor_leave_netns: 0, or -EPERM when PID's cannot be found (pid 0).
+ * Nothing to do when it is the daemon's own. */
+int actor_enter_netns(pid_t pid);
+void actor_leave_netns(void);
+
 /* Whether A holds capability CAP, for a reason to give when the kernel
  * refuses (the kernel decides, not this). */
 bool actor_has_cap(const struct actor *a, int cap);

@@ -171,6 +171,7 @@ struct stack {
 	poll_notify_fn poll_notify;
 	gone_notify_fn gone_notify;
 	struct timer trim;	/* gives freed memory back, a while after closes */
+	bool caller_netns;	/* each socket in its maker's network namespace */
 };
 
 /* The table, empty; and closing every socket in it, then the table. */

@@ -182,6 +182,42 @@ done
 stop_sockfs
 ok "2: paths a container names through the host mount are looked up in the container's root: a host-only socket is not there"
 
+# --- 4: -o netns=caller: a container keeps its own network ---------------
+# Host-only services: the UDP echo on the host's loopback, and an abstract
+# unix name (no permission check exists for those).
+py_peer abstract <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind("\0sockfs-hostonly-%d" % __import__("os").getpid()); s.listen(8)
+open(sys.argv[1], "w").write(s.getsockname()[1:].decode())
+while True:
+    c, _ = s.accept(); c.sendall(b"host secret\n"); c.close()
+PY
+ABS=$(ready_of abstract)
+start_sockfs -o allow_other,netns=caller
+for net in none ""; do
+	out=$(ct ${net:+--network "$net"} -v "$MNT:/net" -- /bin/sh -c "
+		u=/net/udp/\$(cat /net/udp/clone)
+		echo 'connect 127.0.0.1:$UPORT' > \$u/ctl; echo 'set timeout 1000' > \$u/ctl
+		echo ping > \$u/data 2>/dev/null; cat \$u/data 2>/dev/null && echo REACHED-HOST-UDP
+		a=/net/unix/\$(cat /net/unix/clone)
+		echo 'connect @$ABS' > \$a/ctl 2>/dev/null && echo REACHED-HOST-ABSTRACT
+		l=/net/udp/\$(cat /net/udp/clone); echo 'bind 127.0.0.1:0' > \$l/ctl
+		c=/net/udp/\$(cat /net/udp/clone); echo \"connect \$(cat \$l/local)\" > \$c/ctl
+		echo own > \$c/data && head -1 \$l/data")
+	case $out in
+	*REACHED-HOST*) fail "a container (network ${net:-default}) reached the host's network: [$out]" ;;
+	own) ;;
+	*) fail "container (network ${net:-default}) said [$out]" ;;
+	esac
+done
+# The host's own users still reach the host's loopback through the mount.
+u=$MNT/udp/$(cat "$MNT/udp/clone")
+echo "connect 127.0.0.1:$UPORT" > "$u/ctl"
+echo ping > "$u/data"
+expect_eq "$(cat "$u/data")" "echo: ping" "a host user's round trip with netns=caller"
+stop_sockfs
+ok "4: with -o netns=caller a container given the host mount keeps its own network: no host loopback, no host abstract names; its own loopback works"
+
 # --- 3: --netns into a running container's network -----------------------
 PORT3=$((20000 + $$ % 20000))
 "${PODMAN[@]}" run -d --name "$NAME" "${CT_FLAGS[@]}" --network none --rootfs "$WORK/root" \
