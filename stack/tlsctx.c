@@ -175,6 +175,23 @@ static int load_trust(SSL_CTX *ctx, const struct tls_conf *c, char *why, size_t 
 	return dir ? load_capath(SSL_CTX_get_cert_store(ctx), c, why, whysize) : 0;
 }
 
+/* Our key signs each handshake on the event loop: an RSA key past 4096
+ * bits (a 16384-bit signature takes a third of a second) would hold every
+ * other user's requests that long, handshake after handshake. */
+#define RSA_BITS_MAX 4096
+
+static int key_size_ok(SSL_CTX *ctx, const struct tls_conf *c, char *why, size_t whysize)
+{
+	EVP_PKEY *k = SSL_CTX_get0_privatekey(ctx);
+
+	if (k && EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA && EVP_PKEY_get_bits(k) > RSA_BITS_MAX) {
+		snprintf(why, whysize, "key %s: RSA keys above %d bits are refused (each handshake "
+			 "would hold the daemon's loop)", tls_conf_get(c, TLS_KEY), RSA_BITS_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int load_identity(SSL_CTX *ctx, const struct tls_conf *c, bool server, char *why,
 			 size_t whysize)
 {
@@ -204,7 +221,7 @@ static int load_identity(SSL_CTX *ctx, const struct tls_conf *c, bool server, ch
 		snprintf(why, whysize, "the key does not match the certificate");
 		return -EINVAL;
 	}
-	return 0;
+	return key_size_ok(ctx, c, why, whysize);
 }
 
 /* A server with clientca asks every client for a certificate it signed. */

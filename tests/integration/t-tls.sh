@@ -301,6 +301,15 @@ ok "kernel TLS ($KTLS here): status says which sides it carries under TLS 1.3 an
 
 # --- bad settings ---
 
+# A server key whose signatures would hold the loop: RSA past 4096 bits.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4160 -out "$WORK/big.key" 2>/dev/null
+openssl req -x509 -new -key "$WORK/big.key" -out "$WORK/big.pem" -days 30 -subj /CN=localhost 2>/dev/null
+b="$MNT/tls/$(cat "$MNT/tls/clone")"
+expect_err "Invalid argument" bash -c "printf 'set cert $WORK/big.pem\nset key $WORK/big.key\nlisten\n' > '$b/ctl'"
+grep -q "RSA keys above 4096 bits" "$b/err" || fail "err: $(cat "$b/err")"
+rmdir "$b"
+ok "a server key of RSA past 4096 bits is refused with the reason (its handshakes would hold the loop)"
+
 t="$MNT/tls/$(cat "$MNT/tls/clone")"
 expect_err "Invalid argument" bash -c "echo 'set cafile' > '$t/ctl'"
 expect_err "Invalid argument" bash -c "echo 'set minversion 1.1' > '$t/ctl'"
