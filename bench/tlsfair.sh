@@ -5,10 +5,11 @@
 # (median, p99 and max over 8 s).  Only loopback.  Run as root from a
 # built tree; SOCKFS names the daemon.
 set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/sockfs-tlsfair.XXXXXX); M=$W/mnt; mkdir -p $M; cd $W
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:${BITS:-4096} -out k.pem 2>/dev/null
 openssl req -x509 -new -key k.pem -out c.pem -days 3 -subj /CN=localhost 2>/dev/null
-"${SOCKFS:-$(cd "$(dirname "$0")/.." && pwd)/build/sockfs}" -f $M 2>/dev/null & D=$!
+"${SOCKFS:-$top/build/sockfs}" -f $M 2>/dev/null & D=$!
 for _ in $(seq 100); do [ -d $M/tls ] && break; sleep 0.05; done
 l=$M/tls/$(cat $M/tls/clone)
 printf "set cert $W/c.pem\nset key $W/k.pem\nbind 127.0.0.1:0\nlisten 256\n" > $l/ctl
