@@ -310,6 +310,15 @@ grep -q "RSA keys above 4096 bits" "$b/err" || fail "err: $(cat "$b/err")"
 rmdir "$b"
 ok "a server key of RSA past 4096 bits is refused with the reason (its handshakes would hold the loop)"
 
+# A FIFO named as a TLS file is not waited for (it would hold a worker
+# until a writer came): refused at once, as what is not a regular file.
+mkfifo "$WORK/fifo.pem"
+f="$MNT/tls/$(cat "$MNT/tls/clone")"
+expect_err "Invalid argument" timeout 5 bash -c "printf 'set cafile $WORK/fifo.pem\nconnect 127.0.0.1:1\n' > '$f/ctl'"
+grep -q "not a regular file" "$f/err" || fail "err: $(cat "$f/err")"
+rmdir "$f"
+ok "a FIFO named as cafile is refused at once (EINVAL, not a regular file), no worker waits on it"
+
 t="$MNT/tls/$(cat "$MNT/tls/clone")"
 expect_err "Invalid argument" bash -c "echo 'set cafile' > '$t/ctl'"
 expect_err "Invalid argument" bash -c "echo 'set minversion 1.1' > '$t/ctl'"
