@@ -284,9 +284,10 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, err);
 		return;
 	}
-	fh = calloc(1, sizeof(*fh));
-	if (fh)
-		fh->h = n.sock ? handle_open(n.sock, n.file) : calloc(1, sizeof(*fh->h));
+	if ((fh = calloc(1, sizeof(*fh))) != NULL)
+		fh->h = n.sock ? handle_open_as(n.sock, n.file, caller_of(req),
+						n.file == F_CTL || n.file == F_CMSG)
+			       : calloc(1, sizeof(*fh->h));
 	if (fh == NULL || fh->h == NULL) {
 		free(fh);
 		fuse_reply_err(req, ENOMEM);
@@ -296,8 +297,7 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fh->kind = n.kind;
 	fh->h->file = n.file;
 	fi->fh = (uint64_t)(uintptr_t)fh;
-	/* Pipe-like: no page cache, no seeking, no size.  A received file
-	 * keeps its offsets (pread/pwrite on a regular file). */
+	/* Pipe-like (no page cache, no seeking, no size); fileN keeps offsets. */
 	fi->direct_io = 1;
 	fi->nonseekable = !tree_is_file_slot(n.file);
 	fh_link(ctx(req), fh);

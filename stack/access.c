@@ -3,6 +3,7 @@
 #include "access.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -110,4 +111,30 @@ int sock_pair_as(struct stack *st, enum kind k, const struct caller *who, struct
 		leave_as(st);
 	}
 	return err;
+}
+
+struct handle *handle_open_as(struct sock *s, int file, struct caller who, bool acts)
+{
+	struct handle *h = handle_open(s, file);
+
+	if (h == NULL)
+		return NULL;
+	h->opener = who;
+	if (acts && (h->actor = malloc(sizeof(*h->actor))) == NULL) {
+		handle_close(h);
+		return NULL;
+	}
+	if (acts)
+		actor_load(h->actor, &who);
+	return h;
+}
+
+bool writer_is_opener(struct handle *h, const struct wait_req *rq)
+{
+	if (h->sock == NULL || rq->who.uid == h->opener.uid)
+		return true;
+	sock_set_err(h->sock, "write", "refused: the writer is not the user who opened this "
+		     "file (a set-user-ID program given the descriptor?)");
+	waiter_refuse(rq, -EPERM);
+	return false;
 }

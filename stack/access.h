@@ -29,6 +29,15 @@ int sock_create_as(struct stack *st, enum kind k, const char *name, const struct
 int sock_pair_as(struct stack *st, enum kind k, const struct caller *who, struct sock **a,
 		 struct sock **b);
 
+/* handle_open by WHO; with ACTS (ctl, cmsg), all WHO is now (actor.h)
+ * is kept for the writes on it. */
+struct handle *handle_open_as(struct sock *s, int file, struct caller who, bool acts);
+
+/* A write on H by RQ's caller: true, or false with RQ refused (EPERM,
+ * the reason in err) when the writer is not the user who opened H (a
+ * set-user-ID program writing to a descriptor a user handed it). */
+bool writer_is_opener(struct handle *h, const struct wait_req *rq);
+
 /* ERR from binding A, with the reason in *WHY when it is a low port. */
 int bind_refused_why(const struct saddr *a, int err, const char **why);
 

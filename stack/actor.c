@@ -62,6 +62,7 @@ int actor_init(void)
 static bool read_status(struct actor *a, uint64_t *capeff)
 {
 	char path[64], line[4096];
+	bool uid_differs = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)a->pid);
@@ -75,12 +76,23 @@ static bool read_status(struct actor *a, uint64_t *capeff)
 				a->groups[a->ngroups++] = (gid_t)g;
 				p = end;
 			}
+		} else if (strncmp(line, "Uid:", 4) == 0) {
+			unsigned long r, e, s, fs;
+			if (sscanf(line + 4, "%lu %lu %lu %lu", &r, &e, &s, &fs) != 4 || fs != a->uid)
+				uid_differs = true;
 		} else if (strncmp(line, "Umask:", 6) == 0)
 			a->umask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
 		else if (strncmp(line, "CapEff:", 7) == 0)
 			*capeff = strtoull(line + 7, NULL, 16);
 	}
 	fclose(f);
+	/* Not the caller any more (it ran a set-user-ID program, or the pid
+	 * is another process's now): nothing of it counts. */
+	if (uid_differs) {
+		a->ngroups = 0;
+		*capeff = 0;
+		return false;
+	}
 	return true;
 }
 
@@ -142,8 +154,6 @@ void actor_load(struct actor *a, const struct caller *who)
 	/* Without /proc, fail closed: no groups, no capabilities. */
 	if (a->pid > 0 && read_status(a, &capeff))
 		a->caps = caps_here(a, capeff);
-	else
-		a->ngroups = 0;
 }
 
 bool actor_has_cap(const struct actor *a, int cap)

@@ -61,27 +61,27 @@ static void go_home(void)
 	}
 }
 
-int callerfs_enter(pid_t pid, mode_t umask_)
+int callerfs_pin_root(pid_t pid, int *root, int *cwd)
 {
-	int root, cwd, err = 0;
-
-	/* A thread that shares its root with the daemon must not move it;
-	 * a caller the daemon cannot see has no root it could enter. */
-	if (!own_fs || pid <= 0 || daemon_root < 0)
+	*root = *cwd = -1;
+	if (pid <= 0 || (*root = open_proc(pid, "root")) < 0)
 		return -EPERM;
-	if ((root = open_proc(pid, "root")) < 0)
-		return -EPERM;
-	if ((cwd = open_proc(pid, "cwd")) < 0) {
-		close(root);
+	if ((*cwd = open_proc(pid, "cwd")) < 0) {
+		close(*root);
+		*root = -1;
 		return -EPERM;
 	}
-	if (fchdir(root) < 0 || chroot(".") < 0 || fchdir(cwd) < 0)
-		err = -EPERM;
-	close(root);
-	if (err) {
-		close(cwd);
+	return 0;
+}
+
+int callerfs_enter(int root, int cwd, mode_t umask_)
+{
+	/* A thread that shares its root with the daemon must not move it. */
+	if (!own_fs || root < 0 || cwd < 0 || daemon_root < 0)
+		return -EPERM;
+	if (fchdir(root) < 0 || chroot(".") < 0 || fchdir(cwd) < 0) {
 		go_home();
-		return err;
+		return -EPERM;
 	}
 	caller_cwd = cwd;
 	saved_umask = umask(umask_);
@@ -97,7 +97,6 @@ void callerfs_leave(void)
 	go_home();
 	actor_lower();
 	umask(saved_umask);
-	close(caller_cwd);
 	caller_cwd = -1;
 }
 

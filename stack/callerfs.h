@@ -21,10 +21,15 @@ int callerfs_init(void);
 /* On a worker thread when it starts: a root and cwd of its own. */
 int callerfs_thread_init(void);
 
-/* The thread enters PID's root and working directory and takes its umask
- * (as the daemon, before actor_enter); -EPERM for a caller the daemon
- * cannot see (pid 0): its paths are not served in the daemon's root. */
-int callerfs_enter(pid_t pid, mode_t umask);
+/* PID's root and working directory, opened (O_PATH) on the loop while its
+ * request is there: 0, or -EPERM for a caller the daemon cannot see (pid
+ * 0): its paths are not served in the daemon's root. */
+int callerfs_pin_root(pid_t pid, int *root, int *cwd);
+
+/* The thread enters ROOT and CWD (callerfs_pin_root's; the caller closes
+ * them after callerfs_leave) and takes UMASK, as the daemon, before
+ * actor_enter. */
+int callerfs_enter(int root, int cwd, mode_t umask);
 
 /* Back to the daemon's root and cwd (also in the middle of a job). */
 void callerfs_leave(void);

@@ -350,7 +350,8 @@ static void discard_open(struct job *j)
 }
 
 int cmsg_out_open_async(struct workers *p, struct cmsg_out *c, const struct caller *who,
-			void (*done)(struct cmsg_open *o), void *arg, struct cmsg_open **out)
+			const struct actor *as, void (*done)(struct cmsg_open *o), void *arg,
+			struct cmsg_open **out)
 {
 	struct cmsg_open *o = calloc(1, sizeof(*o));
 	int err;
@@ -359,6 +360,10 @@ int cmsg_out_open_async(struct workers *p, struct cmsg_out *c, const struct call
 		return -ENOMEM;
 	o->j = (struct job){ .who = *who, .run = open_paths, .done = opened,
 			     .discard = discard_open, .paths = true };
+	if (as) {
+		o->j.actor = *as;
+		o->j.have_actor = true;
+	}
 	o->c = c;
 	o->done = done;
 	o->arg = arg;
@@ -432,9 +437,11 @@ size_t cmsg_out_control(const struct sock *s, const struct cmsg_out *c,
 {
 	size_t used = 0;
 
-	if (!kind_info(s->kind)->inet && (creds || (c && c->has_creds))) {
-		/* The writer's credentials, not the daemon's. */
-		struct ucred cr = { who->pid, who->uid, who->gid };
+	if (!kind_info(s->kind)->inet) {
+		/* The writer's credentials, never the daemon's: without a pid
+		 * of the writer's (hidden from us, or gone: ESRCH) the daemon's
+		 * own pid goes with the writer's uid and gid, not root's. */
+		struct ucred cr = { creds ? who->pid : getpid(), who->uid, who->gid };
 		if (c && c->has_creds)
 			cr = c->creds;
 		used = add(buf, used, size, SOL_SOCKET, SCM_CREDENTIALS, &cr, sizeof(cr));

@@ -58,7 +58,8 @@ struct cmsg_out {
 	int charged;
 };
 
-/* Opening C's paths on a worker, as the writer; DONE runs on the loop
+/* Opening C's paths on a worker, as AS (the file's opener; NULL: the
+ * writer as /proc has it now, with no capabilities unless root); DONE runs on the loop
  * with ERR (0, or the errno of the first path that failed, the reason in
  * WHY), takes C back and frees the struct. */
 struct cmsg_open {
@@ -70,7 +71,8 @@ struct cmsg_open {
 	void *arg;
 };
 int cmsg_out_open_async(struct workers *p, struct cmsg_out *c, const struct caller *who,
-			void (*done)(struct cmsg_open *o), void *arg, struct cmsg_open **out);
+			const struct actor *as, void (*done)(struct cmsg_open *o), void *arg,
+			struct cmsg_open **out);
 
 /* Parses TEXT for socket S written by WHO; 0 with *out, or -errno with a
  * reason in *why (a static string or one kept in WHYBUF). */
@@ -89,9 +91,10 @@ void cmsg_out_keep(struct sock *s, struct cmsg_out *c);
 struct cmsg_out *cmsg_out_take(struct sock *s, const struct caller *who);
 
 /* Builds the control messages for one send by WHO into BUF; returns the
- * length.  C may be NULL.  With CREDS, unix kinds carry the writer's
- * credentials (or C's explicit ones), so that receivers see the writer,
- * not the daemon; FIRST: the first send of a write (rights go once). */
+ * length.  C may be NULL.  Unix kinds carry the writer's credentials (or
+ * C's explicit ones), so that receivers see the writer, not the daemon;
+ * without CREDS the pid in them is the daemon's, the uid and gid still
+ * the writer's.  FIRST: the first send of a write (rights go once). */
 size_t cmsg_out_control(const struct sock *s, const struct cmsg_out *c,
 			const struct caller *who, bool first, bool creds, char *buf, size_t size);
 #define CMSG_OUT_ROOM (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(CMSG_OUT_FDS_MAX * sizeof(int)) + 256)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "access.h"
 #include "cmsgout.h"
 
 /* A cmsg write waiting for its paths to open. */
@@ -70,12 +71,12 @@ struct waiter *cmsg_write(struct handle *h, const struct wait_req *rq, const cha
 			  size_t len)
 {
 	struct sock *s = h->sock;
-	struct cmsg_wait *cw = sock_wait_new(h, sizeof(*cw), &cmsg_ops, rq);
+	struct cmsg_wait *cw;
 	char why[SOCK_ERR_MAX - 8];
 	struct cmsg_out *c;
 	int err;
 
-	if (cw == NULL)
+	if (!writer_is_opener(h, rq) || (cw = sock_wait_new(h, sizeof(*cw), &cmsg_ops, rq)) == NULL)
 		return NULL;
 	cw->h = h;
 	cw->w.len = len;
@@ -93,7 +94,8 @@ struct waiter *cmsg_write(struct handle *h, const struct wait_req *rq, const cha
 		waiter_finish(&cw->w, err ? err : (ssize_t)len);
 		return NULL;
 	}
-	if ((err = cmsg_out_open_async(&s->st->workers, c, &cw->w.who, opened, cw, &cw->open))) {
+	if ((err = cmsg_out_open_async(&s->st->workers, c, &cw->w.who, h->actor, opened, cw,
+				       &cw->open))) {
 		cmsg_out_free(c);
 		waiter_finish(&cw->w, err);
 		return NULL;

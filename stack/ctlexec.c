@@ -134,7 +134,8 @@ static int path_call_start(struct ctl_wait *w, struct sock *s, const struct sadd
 		return -errno;
 	}
 	pc->j = (struct job){ .who = w->w.who, .run = path_call_run, .done = path_call_done,
-			      .discard = path_call_free, .paths = true };
+			      .discard = path_call_free, .paths = true, .actor = w->actor,
+			      .have_actor = true };
 	pc->w = w;
 	pc->a = *a;
 	pc->call = call;
@@ -326,7 +327,7 @@ static void tls_shaken_alone(struct sock *s, void *arg, int err, const char *why
  * caller on a worker while the write waits. */
 static int tls_build(struct ctl_wait *w, struct sock *s, bool server)
 {
-	int err = tlsup_build(s, &w->w.who, server, tls_built, w);
+	int err = tlsup_build(s, &w->w.who, &w->actor, server, tls_built, w);
 
 	if (err)
 		return err;
@@ -725,6 +726,8 @@ struct waiter *ctl_write(struct handle *h, const struct wait_req *rq, const char
 	char why[SOCK_ERR_MAX];
 	int n;
 
+	if (!writer_is_opener(h, rq))
+		return NULL;
 	/* An earlier write on this open file failed: nothing runs, and err
 	 * keeps that first failure. */
 	if (h->ctl_failed && s != NULL) {
@@ -749,7 +752,11 @@ struct waiter *ctl_write(struct handle *h, const struct wait_req *rq, const char
 		return NULL;
 	}
 	w->ncmds = n;
-	actor_load(&w->actor, &w->w.who);
+	/* The opener's identity, as the kernel uses a file's opener's. */
+	if (h->actor)
+		w->actor = *h->actor;
+	else
+		actor_load(&w->actor, &w->w.who);
 	return ctl_run(w) == CMD_WAIT ? &w->w : NULL;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "actor.h"
 #include "callerfs.h"
 #include "cmsgout.h"
@@ -496,7 +497,8 @@ static int open_header_paths(struct sock *s, struct write_wait *ww)
 	int err;
 
 	ww->cmsg = NULL;
-	err = cmsg_out_open_async(&s->st->workers, c, &ww->w.who, header_opened, ww, &ww->open);
+	err = cmsg_out_open_async(&s->st->workers, c, &ww->w.who, NULL, header_opened, ww,
+				  &ww->open);
 	if (err)
 		cmsg_out_free(c);
 	return err;
@@ -507,13 +509,13 @@ static int serve_head(struct sock *s, struct write_wait *ww);
 struct waiter *data_write(struct handle *h, const struct wait_req *rq, const char *data,
 			  size_t len)
 {
-	struct write_wait *ww = sock_wait_new(h, sizeof(*ww), &write_ops, rq);
 	struct sock *s = h->sock;
+	struct write_wait *ww;
 	struct waiter *w;
 	bool helped;
 	int r;
 
-	if (ww == NULL)
+	if (!writer_is_opener(h, rq) || (ww = sock_wait_new(h, sizeof(*ww), &write_ops, rq)) == NULL)
 		return NULL;
 	ww->h = h;
 	w = &ww->w;

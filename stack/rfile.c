@@ -97,6 +97,10 @@ int rfile_add(struct sock *s, int fd, char *name)
 		slot++;
 	if (slot == SOCK_FILES_MAX || cached_stat(fd, &st) < 0)
 		return -EMFILE;
+	/* An O_PATH descriptor grants neither reading nor writing: opened
+	 * anew (own_fifo) it would lend the daemon's rights. */
+	if (fcntl(fd, F_GETFL) & O_PATH)
+		return -EBADF;
 	if ((err = quota_take(q, s->uid, Q_FILES, 1, &why)) != 0)
 		goto refuse;
 	if ((err = quota_take(q, s->uid, Q_FDS, 1, &why)) != 0) {

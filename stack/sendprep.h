@@ -1,9 +1,9 @@
 /*
  * One send, prepared on the loop and made there or by a worker: the
  * destination, the flags, and the control messages twice, with the
- * writer's pid and without it.  A writer whose pid this namespace cannot
- * see (0), or that is gone (ESRCH), sends with the daemon's credentials
- * instead.
+ * writer's pid and with the daemon's.  A writer whose pid this namespace
+ * cannot see (0), or that is gone (ESRCH), sends with the daemon's pid and
+ * its own uid and gid: never root's.
  */
 #ifndef SOCKFS_SENDPREP_H
 #define SOCKFS_SENDPREP_H

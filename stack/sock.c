@@ -182,8 +182,7 @@ static int new_fd(struct sock *s, int family)
 	int proto = ki->proto;
 	int fd;
 
-	/* Ping sockets speak ICMP; raw ones what `set proto` chose (ICMP
-	 * unless told). */
+	/* Ping sockets speak ICMP; raw ones what `set proto` chose (or ICMP). */
 	if (s->kind == KIND_ICMP)
 		proto = icmp;
 	else if (s->kind == KIND_RAW)
@@ -512,6 +511,7 @@ void handle_close(struct handle *h)
 	}
 	free(h->rem);
 	free(h->snap);
+	free(h->actor);
 	free(h);
 }
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "actor.h"
 #include "caller.h"
 #include "kind.h"
 #include "loop.h"
@@ -60,6 +61,11 @@ struct handle {
 	 * first failure.  Once a write on it fails, later writes on the same
 	 * open file fail with this (negative) errno, running nothing. */
 	int ctl_failed;
+	/* Who opened it; for ctl and cmsg also all the opener was then (its
+	 * ids, groups, capabilities), which every write on it acts as: a
+	 * set-user-ID program handed the descriptor lends it nothing. */
+	struct caller opener;
+	struct actor *actor;
 	/* Poll: a handle the fs layer wants told about, and for what. */
 	void *poll_handle;
 	uint32_t poll_events;

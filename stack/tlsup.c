@@ -162,7 +162,8 @@ static void build_done(struct job *j)
 	build_free(j);
 }
 
-int tlsup_build(struct sock *s, const struct caller *who, bool server, tlsup_fn done, void *arg)
+int tlsup_build(struct sock *s, const struct caller *who, const struct actor *as, bool server,
+		tlsup_fn done, void *arg)
 {
 	struct build_job *b = calloc(1, sizeof(*b));
 	int err = 0;
@@ -175,7 +176,8 @@ int tlsup_build(struct sock *s, const struct caller *who, bool server, tlsup_fn 
 		return -ENOMEM;
 	}
 	b->j = (struct job){ .who = *who, .run = build_run, .done = build_done,
-			     .discard = build_free, .paths = names_paths(b->conf) };
+			     .discard = build_free, .paths = names_paths(b->conf), .actor = *as,
+			     .have_actor = true };
 	for (int id = 0; id < TLS_OPT_COUNT; id++)
 		b->fds[id] = -1;
 	b->server = server;

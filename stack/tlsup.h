@@ -16,7 +16,8 @@ typedef void (*tlsup_fn)(struct sock *s, void *arg, int err, const char *why);
 
 /* Builds s->tlsctx from s->tlsconf as WHO.  Returns 0 and calls DONE
  * later, or a negative errno at once. */
-int tlsup_build(struct sock *s, const struct caller *who, bool server, tlsup_fn done, void *arg);
+int tlsup_build(struct sock *s, const struct caller *who, const struct actor *as, bool server,
+		tlsup_fn done, void *arg);
 
 /*
  * Starts the handshake on connected S, with context X.  HOST is the name

@@ -46,15 +46,22 @@ static struct job *take_runnable(struct workers *p)
 	return NULL;
 }
 
+static void close_pinned(struct job *j)
+{
+	if (j->root_fd >= 0)
+		close(j->root_fd);
+	if (j->cwd_fd >= 0)
+		close(j->cwd_fd);
+	j->root_fd = j->cwd_fd = -1;
+}
+
 static void run_as_caller(struct job *j)
 {
-	struct actor a;
 	int err = 0;
 
-	actor_load(&a, &j->who);
 	if (j->paths)
-		err = callerfs_enter(a.pid, a.umask);
-	if (err == 0 && (err = actor_enter(&a)) != 0)
+		err = callerfs_enter(j->root_fd, j->cwd_fd, j->actor.umask);
+	if (err == 0 && (err = actor_enter(&j->actor)) != 0)
 		callerfs_leave();
 	j->as_err = err;
 	j->run(j);
@@ -62,6 +69,7 @@ static void run_as_caller(struct job *j)
 		actor_leave();
 		callerfs_leave();
 	}
+	close_pinned(j);
 }
 
 static void *worker(void *arg)
@@ -83,7 +91,9 @@ static void *worker(void *arg)
 		if (p->stopping)
 			break;
 		pthread_mutex_unlock(&p->mu);
-		run_as_caller(j);
+		/* One given up while it waited its turn is not run at all. */
+		if (!__atomic_load_n(&j->cancelled, __ATOMIC_ACQUIRE))
+			run_as_caller(j);
 		pthread_mutex_lock(&p->mu);
 		(*running_slot(p, j->payer, false))--;
 		j->next = p->finished;
@@ -100,6 +110,7 @@ static void *worker(void *arg)
 
 static void end_job(struct job *j)
 {
+	close_pinned(j);
 	if (!j->cancelled)
 		j->done(j);
 	else if (j->discard)
@@ -163,6 +174,15 @@ int workers_submit(struct workers *p, struct job *j)
 	int err = 0;
 
 	j->payer = p->person ? p->person(p->person_ctx, j->who.uid) : j->who.uid;
+	/* Who it acts as and where, fixed now, while the request is here. */
+	if (!j->have_actor) {
+		actor_load(&j->actor, &j->who);
+		if (j->who.uid != 0)
+			j->actor.caps = 0;
+	}
+	j->root_fd = j->cwd_fd = -1;
+	if (j->paths)
+		callerfs_pin_root(j->actor.pid, &j->root_fd, &j->cwd_fd);
 	pthread_mutex_lock(&p->mu);
 	j->next = NULL;
 	for (jp = &p->todo; *jp; jp = &(*jp)->next)
@@ -172,8 +192,10 @@ int workers_submit(struct workers *p, struct job *j)
 	if (p->idle == 0 && p->nthreads < WORKER_MAX && (err = start_thread(p)) != 0 &&
 	    p->nthreads > 0)
 		err = 0;
-	if (err)
+	if (err) {
 		*jp = NULL;
+		close_pinned(j);
+	}
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return err;

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "actor.h"
 #include "caller.h"
 #include "loop.h"
 
@@ -36,6 +37,13 @@ struct job {
 				 * undoes what run did (closes what it opened)
 				 * and frees the job; NULL: free() */
 	bool paths;		/* it names paths: run in WHO's root and cwd */
+	/* What it acts as, fixed on the loop while WHO's request is still
+	 * there: set by whoever has it (a ctl file's opener), else read from
+	 * /proc at submit, with no capabilities but root's.  Never read when
+	 * the job runs: by then WHO's pid may be another program. */
+	struct actor actor;
+	bool have_actor;
+	int root_fd, cwd_fd;	/* WHO's root and cwd, pinned at submit (paths) */
 	uid_t payer;		/* whose turn it takes (workers_submit sets it) */
 	bool cancelled;		/* set on the loop thread only */
 	int as_err;		/* run sees why it could not act as WHO */

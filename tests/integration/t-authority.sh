@@ -183,4 +183,38 @@ as $UA bash -c "umask 077; echo 'bind $WORK/adir/um.sock' > '$MNT/unix/$u/ctl'"
 expect_eq "$(stat -c %a "$WORK/adir/um.sock")" 700 "mode of a socket bound under umask 077"
 rmdir "$MNT/unixgram/$g" "$MNT/unix/$u"
 ok "credentials: not pid 1, not a parent of another user's; an own shell's pid from an external printf; bind takes the caller's umask"
+
+# --- 8. a set-user-ID program handed a user's descriptor lends it nothing ---
+# newgrp(1) is set-user-ID root and prints its argv[0] to stderr as root:
+# here A's ctl, asking to connect to a root-only socket.
+mkdir -m 700 "$WORK/rootdir"
+py_peer rootonly "$WORK/rootdir/secret.sock" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[2]); os.chmod(sys.argv[2], 0o600); s.listen(8)
+open(sys.argv[1], "w").write("ready")
+while True:
+    c, _ = s.accept(); c.sendall(b"root secret\n"); c.close()
+PY
+ln -s "$WORK/rootdir/secret.sock" "$WORK/adir/ln"
+u=$(as $UA cat "$MNT/unix/clone")
+as $UA bash -c "cd '$WORK/adir' && exec -a \$'connect ln\\n#' /usr/bin/newgrp sfs_no_such_group 2>'$MNT/unix/$u/ctl'" 2>/dev/null || true
+grep -q "not the user who opened" "$MNT/unix/$u/err" || fail "err: $(cat "$MNT/unix/$u/err")"
+[ -n "$(cat "$MNT/unix/$u/peer" 2>/dev/null)" ] && fail "a set-user-ID program's write connected A to a root-only socket"
+rmdir "$MNT/unix/$u"
+ok "a write by a set-user-ID program on a descriptor a user opened is refused (EPERM): no root connect for the user"
+
+# --- 9. an O_PATH descriptor sent in a message grants no reading ---
+mkfifo -m 600 "$WORK/rootfifo"
+r=$(as $UA cat "$MNT/unixgram/clone")
+as $UA bash -c "echo 'bind $WORK/adir/recv.sock' > '$MNT/unixgram/$r/ctl'"
+as $UA /usr/bin/python3 -c '
+import os, socket, sys
+fd = os.open(sys.argv[1], os.O_PATH)
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendmsg(
+    [b"m"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fd.to_bytes(4, sys.byteorder))], 0, sys.argv[2])
+' "$WORK/rootfifo" "$WORK/adir/recv.sock"
+expect_eq "$(as $UA head -c 1 "$MNT/unixgram/$r/data")" "m" "the message"
+[ -e "$MNT/unixgram/$r/file0" ] && fail "an O_PATH descriptor of a root-only FIFO became A's file0"
+rmdir "$MNT/unixgram/$r"
+ok "an O_PATH descriptor of a root-only FIFO, sent in a message, is dropped, not opened anew with the daemon's rights"
 finish
