@@ -11,7 +11,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -100,6 +103,79 @@ void callerfs_leave(void)
 	caller_cwd = -1;
 }
 
+/* callerfs_open where openat2 is missing (kernels before 5.6, valgrind
+ * 3.19): the path is walked a name at a time with O_NOFOLLOW, and each
+ * symbolic link followed by its text, which goes through the usual
+ * checks; one on procfs, where the magic ones live, is refused (ELOOP). */
+static int walk_open(const char *path, int flags)
+{
+	char buf[2 * PATH_MAX], link[PATH_MAX], *rest = buf, *name;
+	int dir = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int links = 0, fd = -1, err = 0;
+	struct statfs sfs;
+	struct stat st;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= PATH_MAX)
+		err = ENAMETOOLONG;
+	while (dir >= 0 && err == 0 && (name = strsep(&rest, "/")) != NULL) {
+		ssize_t n;
+		if (name[0] == '\0' || strcmp(name, ".") == 0) {
+			if (rest == NULL)	/* "dir/": the folder itself */
+				fd = openat(dir, ".", flags | O_CLOEXEC);
+			continue;
+		}
+		if ((fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+			err = errno;
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			if (++links > 40 || fstatfs(dir, &sfs) < 0 || sfs.f_type == PROC_SUPER_MAGIC ||
+			    (n = readlinkat(fd, "", link, sizeof(link) - 1)) < 0) {
+				err = ELOOP;
+				break;
+			}
+			link[n] = '\0';
+			close(fd);
+			fd = -1;
+			/* The link's text, then what was left of the path. */
+			if (snprintf(buf + PATH_MAX, PATH_MAX, "%s/%s", link, rest ? rest : "") >= PATH_MAX) {
+				err = ENAMETOOLONG;
+				break;
+			}
+			memmove(buf, buf + PATH_MAX, strlen(buf + PATH_MAX) + 1);
+			rest = buf;
+			if (link[0] == '/') {
+				close(dir);
+				dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			}
+			continue;
+		}
+		if (rest == NULL || rest[strspn(rest, "/")] == '\0') {
+			/* The last name: opened for real, no link now. */
+			if ((flags & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
+				err = ENOTDIR;
+				break;
+			}
+			if (!(flags & O_PATH)) {
+				close(fd);
+				fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC);
+			}
+			break;
+		}
+		close(dir);
+		dir = fd;
+		fd = -1;
+	}
+	if (dir >= 0)
+		close(dir);
+	if (err || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -(err ? err : errno ? errno : ENOENT);
+	}
+	return fd;
+}
+
 int callerfs_open(const char *path, int flags)
 {
 	struct open_how how = { .resolve = RESOLVE_NO_MAGICLINKS };
@@ -109,6 +185,8 @@ int callerfs_open(const char *path, int flags)
 	if (!(flags & O_PATH))
 		how.flags |= O_NOCTTY;
 	fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		return walk_open(path, (int)how.flags & ~O_CLOEXEC);
 	return fd < 0 ? -errno : (int)fd;
 }
 

@@ -107,7 +107,8 @@ for s in $stages; do
 			       tests/integration/t-ends.sh tests/integration/t-dgram.sh
 			       tests/integration/t-cmsg.sh tests/integration/t-examples.sh
 			       tests/integration/t-icmp.sh tests/integration/t-cache.sh
-			       tests/integration/t-tls.sh tests/integration/t-mptcp.sh" \
+			       tests/integration/t-tls.sh tests/integration/t-mptcp.sh
+			       tests/integration/t-authority.sh" \
 			SOCKFS_UNDER_TEST="$top/tests/valgrind-sockfs.sh" VALGRIND_LOGS="$logs"
 		if grep -l "ERROR SUMMARY: [1-9]\|definitely lost: [1-9]" "$logs"/*.log 2>/dev/null; then
 			status=1
