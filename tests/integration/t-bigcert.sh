@@ -51,8 +51,14 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 echo "# RSS (KiB): before $before, with $N connections $during, after they closed $after"
-[ "$after" -lt "$limit" ] ||
-	fail "RSS stayed at $after KiB after the sockets closed (before $before, during $during)"
-ok "memory the closed sockets held is given back (RSS $before -> $during -> $after KiB)"
+if grep -q libasan "/proc/$SOCKFS_PID/maps"; then
+	# AddressSanitizer keeps freed memory in quarantine on purpose: RSS
+	# says nothing there.  The plain build (check stage) checks it.
+	echo "# not checked: the daemon runs under AddressSanitizer"
+else
+	[ "$after" -lt "$limit" ] ||
+		fail "RSS stayed at $after KiB after the sockets closed (before $before, during $during)"
+fi
+ok "memory the closed sockets held is given back (RSS $before -> $during -> $after KiB; not judged under ASan)"
 
 finish

@@ -7,12 +7,23 @@
 . "$(dirname "$0")/lib.sh"
 start_sockfs -d
 
+# settle: every file opened so far is released: a RELEASE comes after
+# close(2) returns, and one late from before must not count as the next.
+settle() {
+	for _ in $(seq 200); do
+		[ "$(grep -c 'opcode: OPEN (' "$WORK/sockfs.log")" = \
+		  "$(grep -c 'opcode: RELEASE (' "$WORK/sockfs.log")" ] && return 0
+		sleep 0.01
+	done
+	fail "an open was never released"
+}
 # requests CMD...: the FUSE requests CMD makes, by name, one per line.
 requests() {
 	local before
+	settle
 	before=$(wc -l < "$WORK/sockfs.log")
 	"$@"
-	sleep 0.2	# a release is answered after close(2) returns
+	settle
 	tail -n +"$((before + 1))" "$WORK/sockfs.log" | sed -n 's/.*opcode: \([A-Z_]*\).*/\1/p'
 }
 send_m() { echo m > "$1"; }

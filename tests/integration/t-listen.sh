@@ -42,6 +42,8 @@ PY
 client > "$WORK/c1.out" &
 c=$(cat "$l/listen")
 [ -d "$MNT/tcp/$c" ] || fail "listen gave [$c], no such folder"
+# The client prints its port once connected: wait for the line, not a time.
+for _ in $(seq 200); do [ -s "$WORK/c1.out" ] && break; sleep 0.05; done
 cport=$(head -1 "$WORK/c1.out")
 expect_eq "$(cat "$MNT/tcp/$c/peer")" "127.0.0.1:$cport" "peer of accepted"
 expect_eq "$(jq -r .state "$MNT/tcp/$c/status")" connected "accepted state"
