@@ -18,7 +18,9 @@ build="gcc make autoconf automake libtool pkg-config libc6-dev
 peers="strace jq python3-pytest procps util-linux coreutils curl openssl iproute2 passwd
 	busybox-static podman runc uidmap nftables"
 package="build-essential dpkg-dev debhelper lintian systemd man-db"
-test="$peers valgrind clang libclang-rt-dev $package"
+# docker.io (host only): t-docker starts a dockerd of its own; the
+# package's service is installed but not started (policy-rc.d below).
+test="$peers valgrind clang libclang-rt-dev docker.io $package"
 vm="qemu-system-x86 busybox-static"
 release="mmdebstrap"
 
@@ -47,6 +49,15 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	case " $want " in
 	*" systemd "*) apt-cache show systemd-dev >/dev/null 2>&1 && want="$want systemd-dev" ;;
 	esac
+	# Installing docker.io would start the system's dockerd, which adds a
+	# bridge and iptables rules; a policy-rc.d that denies every start
+	# (invoke-rc.d and deb-systemd-invoke obey it) prevents that, unless
+	# the machine has a policy of its own.
+	if [ "${1:-build}" = test ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	# shellcheck disable=SC2086 # one word per package
 	apt-get install -y -qq --no-install-recommends $want >/dev/null
 fi
