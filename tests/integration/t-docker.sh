@@ -164,8 +164,34 @@ seen() { in_ct "$1" 'cat /net/sockets' | jq -r 'map(.name) | sort | join(" ")'; 
 expect_eq "$(seen "$(ida $UA)")" "$a" "A's sockets file"
 expect_eq "$(seen "$(ida $UB)")" "$b" "B's sockets file"
 expect_eq "$(seen 0:0)" "$(printf '%s\n' "$a" "$b" | sort | tr '\n' ' ' | sed 's/ $//')" "root's sockets file"
-stop_sockfs
 ok "2: a host allow_other mount in two users' containers: each sees and uses only its own; root sees all"
+
+# Paths a container names are the container's own: a host-only socket
+# (in a folder the image does not have) is out of reach; a socket bound in
+# the container's /tmp is reached there.
+mkdir -p "$WORK/hostonly"
+py_peer hostonly "$WORK/hostonly/h.sock" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[2]); os.chmod(sys.argv[2], 0o666); s.listen(8)
+open(sys.argv[1], "w").write("ready")
+while True:
+    s.accept()[0].close()
+PY
+for who in 0:0 "$(ida $UA)"; do
+	out=$(in_ct "$who" "s=/net/unix/\$(cat /net/unix/clone)
+		echo 'connect $WORK/hostonly/h.sock' > \$s/ctl 2>/dev/null && echo REACHED-HOST
+		cat \$s/err; echo
+		l=/net/unix/\$(cat /net/unix/clone); c=/net/unix/\$(cat /net/unix/clone)
+		printf 'bind /tmp/own.sock\\nlisten\\n' > \$l/ctl && echo 'connect /tmp/own.sock' > \$c/ctl && echo OWN-OK
+		rmdir \$s \$l \$c")
+	case $out in
+	*REACHED-HOST*) fail "a container ($who) reached a host path: [$out]" ;;
+	*"No such file or directory"*OWN-OK*) ;;
+	*) fail "container $who said [$out]" ;;
+	esac
+done
+stop_sockfs
+ok "2: paths a container names through the host mount are its own: no host-only socket, its own /tmp's are reached"
 
 # --- 3: --netns into a running container's network -----------------------
 PORT3=$((20000 + $$ % 20000))
