@@ -11,6 +11,7 @@ mkdir -p "$MNT"
 SOCKFS_PID=
 NTESTS=0
 
+TEST_USERS=()
 cleanup() {
 	set +e
 	jobs -p | xargs -r kill 2>/dev/null
@@ -22,6 +23,7 @@ cleanup() {
 		wait "$SOCKFS_PID" 2>/dev/null
 	fi
 	rm -rf "$WORK"
+	for u in "${TEST_USERS[@]}"; do userdel "$u" 2>/dev/null; done
 }
 trap cleanup EXIT
 # make check's timeout sends SIGTERM: clean up and say so.
@@ -106,6 +108,41 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])')
 
 ready_of() { cat "$WORK/$1.ready"; }
+
+# test_users NAME...: ordinary users for the test (removed by cleanup), and
+# $WORK open to them.
+test_users() {
+	for u in "$@"; do
+		id "$u" >/dev/null 2>&1 || useradd -M -s /bin/bash "$u"
+		TEST_USERS+=("$u")
+	done
+	chmod 755 "$WORK"
+}
+
+# path_servers NAME PATH...: a python server on each unix socket PATH (mode
+# 0666) that answers every connection with the path's last name and a
+# newline, then closes it; returns once every PATH is bound.
+path_servers() {
+	local name=$1
+	shift
+	py_peer "$name" "$@" <<'PY'
+import os, socket, sys, threading
+def serve(path):
+    while True:
+        c, _ = s[path].accept()
+        c.sendall(os.path.basename(path).encode() + b"\n")
+        c.close()
+s = {}
+for p in sys.argv[2:]:
+    s[p] = socket.socket(socket.AF_UNIX)
+    s[p].bind(p)
+    os.chmod(p, 0o666)
+    s[p].listen(8)
+    threading.Thread(target=serve, args=(p,), daemon=True).start()
+open(sys.argv[1], "w").write("ready")
+threading.Event().wait()
+PY
+}
 
 # as USER CMD...: runs CMD as USER (with that user's groups).
 as() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }

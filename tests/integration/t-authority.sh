@@ -5,9 +5,7 @@
 # (docs/security.md lists them), and checks that it does no harm.
 . "$(dirname "$0")/lib.sh"
 UA=sfs_auth_a UB=sfs_auth_b
-for u in $UA $UB; do
-	id "$u" >/dev/null 2>&1 || useradd -M -s /bin/bash "$u"
-done
+test_users $UA $UB
 ua=$(id -u $UA) ga=$(id -g $UA)
 old_port=$(sysctl -n net.ipv4.ip_unprivileged_port_start)
 undo() {
@@ -15,11 +13,9 @@ undo() {
 	sysctl -qw net.ipv4.ip_unprivileged_port_start="$old_port"
 	umount "$WORK/croot/net" 2>/dev/null
 	cleanup
-	userdel "$UA" 2>/dev/null; userdel "$UB" 2>/dev/null
 }
 trap undo EXIT
 sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
-chmod 755 "$WORK"
 start_sockfs -o allow_other,user_fds=48
 
 # --- 1. capabilities from a user namespace count for nothing here ---
@@ -139,27 +135,15 @@ mkdir -p "$WORK/croot/bin" "$WORK/croot/net" "$WORK/croot/tmp" "$WORK/hostonly"
 cp /bin/busybox "$WORK/croot/bin/"
 for a in sh cat head; do ln -s busybox "$WORK/croot/bin/$a"; done
 mount --bind "$MNT" "$WORK/croot/net"
-py_peer hostsrv "$WORK/hostonly/h.sock" "$WORK/croot/tmp/in.sock" <<'PY'
-import os, socket, sys, threading
-def serve(path):
-    s = socket.socket(socket.AF_UNIX); s.bind(path); os.chmod(path, 0o666); s.listen(8)
-    while True:
-        c, _ = s.accept(); c.sendall(path.encode() + b"\n"); c.close()
-for p in sys.argv[2:]:
-    threading.Thread(target=serve, args=(p,), daemon=True).start()
-while not all(os.path.exists(p) for p in sys.argv[2:]):
-    pass
-open(sys.argv[1], "w").write("ready")
-threading.Event().wait()
-PY
+path_servers hostsrv "$WORK/hostonly/h.sock" "$WORK/croot/tmp/in.sock"
 inroot() { chroot --userspec=$ua:$ga --groups=$ga "$WORK/croot" /bin/busybox sh -c "$1"; }
 c=$(inroot 'cat /net/unix/clone')
 expect_err "No such file or directory" inroot "echo 'connect $WORK/hostonly/h.sock' > /net/unix/$c/ctl"
 got=$(inroot "echo 'connect /tmp/in.sock' > /net/unix/$c/ctl && /bin/busybox head -1 /net/unix/$c/data")
-expect_eq "$got" "$WORK/croot/tmp/in.sock" "a path in the caller's root"
+expect_eq "$got" "in.sock" "a path in the caller's root"
 c2=$(inroot 'cat /net/unix/clone')
 got=$(inroot "cd /tmp && echo 'connect in.sock' > /net/unix/$c2/ctl && /bin/busybox head -1 /net/unix/$c2/data")
-expect_eq "$got" "$WORK/croot/tmp/in.sock" "a relative path from the caller's working directory"
+expect_eq "$got" "in.sock" "a relative path from the caller's working directory"
 g=$(inroot 'cat /net/unixgram/clone')
 # busybox's printf says nothing when its write fails: err says why.
 inroot "printf '%s' '{\"rights\":[{\"path\":\"$WORK/hostonly/h.sock\"}]}' > /net/unixgram/$g/cmsg" &&

@@ -170,13 +170,7 @@ ok "2: a host allow_other mount in two users' containers: each sees and uses onl
 # (in a folder the image does not have) is out of reach; a socket bound in
 # the container's /tmp is reached there.
 mkdir -p "$WORK/hostonly"
-py_peer hostonly "$WORK/hostonly/h.sock" <<'PY'
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[2]); os.chmod(sys.argv[2], 0o666); s.listen(8)
-open(sys.argv[1], "w").write("ready")
-while True:
-    s.accept()[0].close()
-PY
+path_servers hostonly "$WORK/hostonly/h.sock"
 for who in 0:0 "$(ida $UA)"; do
 	out=$(in_ct "$who" "s=/net/unix/\$(cat /net/unix/clone)
 		echo 'connect $WORK/hostonly/h.sock' > \$s/ctl 2>/dev/null && echo REACHED-HOST

@@ -5,15 +5,7 @@
 # clone and UDP round trip answer at once.  Linger 0 still resets.
 . "$(dirname "$0")/lib.sh"
 UA=sfs_linger_a UB=sfs_linger_b
-for u in $UA $UB; do
-	id "$u" >/dev/null 2>&1 || useradd -M -s /bin/bash "$u"
-done
-undo() {
-	cleanup
-	userdel "$UA" 2>/dev/null; userdel "$UB" 2>/dev/null
-}
-trap undo EXIT
-chmod 755 "$WORK"
+test_users $UA $UB
 start_sockfs -o allow_other
 
 # A TCP peer that accepts and never reads (its window fills), one that

@@ -6,15 +6,7 @@
 # (mkdir: EEXIST).  docs/sockfs.1, OWNERSHIP.
 . "$(dirname "$0")/lib.sh"
 UA=sfs_ls_a UB=sfs_ls_b
-for u in $UA $UB; do
-	id "$u" >/dev/null 2>&1 || useradd -M -s /bin/bash "$u"
-done
-undo() {
-	cleanup
-	userdel "$UA" 2>/dev/null; userdel "$UB" 2>/dev/null
-}
-trap undo EXIT
-chmod 755 "$WORK"
+test_users $UA $UB
 start_sockfs -o allow_other
 
 a=$(as $UA cat "$MNT/tcp/clone")

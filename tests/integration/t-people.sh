@@ -4,15 +4,8 @@
 # the rest, and for the worker threads a user may hold.
 . "$(dirname "$0")/lib.sh"
 UA=sfs_ppl_a
-id "$UA" >/dev/null 2>&1 || useradd -M -s /bin/bash "$UA"
-undo() {
-	set +e
-	cleanup
-	userdel "$UA" 2>/dev/null
-}
-trap undo EXIT
+test_users $UA
 grep -q "^$UA:" /etc/subuid || fail "useradd gave $UA no subordinate uids (/etc/subuid)"
-chmod 755 "$WORK"
 start_sockfs -o allow_other,user_sockets=5
 
 made=()

@@ -155,19 +155,7 @@ ok "2: a host allow_other mount in two users' containers: each sees and uses onl
 # (here in a folder the container does not have) stays out of reach, for
 # the container's root too; one in the container's own root is reached.
 mkdir -p "$WORK/hostonly" "$WORK/root/tmp"
-py_peer paths "$WORK/hostonly/h.sock" "$WORK/root/tmp/in.sock" <<'PY'
-import os, socket, sys, threading
-def serve(path):
-    s = socket.socket(socket.AF_UNIX); s.bind(path); os.chmod(path, 0o666); s.listen(8)
-    while True:
-        c, _ = s.accept(); c.sendall(os.path.basename(path).encode() + b"\n"); c.close()
-for p in sys.argv[2:]:
-    threading.Thread(target=serve, args=(p,), daemon=True).start()
-while not all(os.path.exists(p) for p in sys.argv[2:]):
-    pass
-open(sys.argv[1], "w").write("ready")
-threading.Event().wait()
-PY
+path_servers paths "$WORK/hostonly/h.sock" "$WORK/root/tmp/in.sock"
 for who in 0:0 "$(id -u $UA):$(id -g $UA)"; do
 	out=$(in_ct "$who" "s=/net/unix/\$(cat /net/unix/clone)
 		echo 'connect $WORK/hostonly/h.sock' > \$s/ctl 2>/dev/null && echo REACHED-HOST
