@@ -167,10 +167,31 @@ dockerd_stop() {
 # (name and flags), IPv4 forwarding, and the iptables and ip6tables rules.
 net_state() {
 	local t
-	ip -o link show | awk '{print $2, $3}'
+	# Which links there are and whether they are up; not their carrier,
+	# nor the veths other tests' containers come and go with.
+	ip -o link show | awk '$2 !~ /^veth/ { f = $3; gsub(/NO-CARRIER,|,LOWER_UP|LOWER_UP,/, "", f); print $2, f }'
 	echo "ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
 	for t in iptables-save ip6tables-save; do
 		command -v $t >/dev/null || continue
 		$t 2>&1 | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//g'
 	done
+}
+
+# netns_reaches PID PORT: a sockfs started with --netns=/proc/PID/ns/net
+# (a running container's network) fetches the page of the container's
+# busybox httpd on its own 127.0.0.1:PORT, which the host cannot reach.
+netns_reaches() {
+	local pid=$1 PORT3=$2
+	mkdir "$WORK/nsmnt"
+	"$SOCKFS" -f --netns="/proc/$pid/ns/net" "$WORK/nsmnt" 2>"$WORK/ns.log" &
+	NSPID=$!
+	for _ in $(seq 100); do [ -d "$WORK/nsmnt/tcp" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do
+		bash "$EX/http-get.sh" "$WORK/nsmnt" "127.0.0.1:$PORT3" /index.html > "$WORK/ns.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	expect_eq "$(tail -1 "$WORK/ns.out")" "<p>served inside the container</p>" "a page from inside the container"
+	curl -s --max-time 5 "http://127.0.0.1:$PORT3/" >/dev/null && fail "the host reached the container's loopback"
+	fusermount3 -u "$WORK/nsmnt"
+	wait "$NSPID" || fail "sockfs --netns exited with $?"
 }

@@ -193,18 +193,7 @@ PORT3=$((20000 + $$ % 20000))
 	/bin/busybox httpd -f -p "127.0.0.1:$PORT3" -h /www >/dev/null || fail "the httpd container"
 pid=$("${DOCKER[@]}" inspect -f '{{.State.Pid}}' "$NAME")
 [ "$pid" -gt 0 ] || fail "no pid for the container"
-mkdir "$WORK/nsmnt"
-"$SOCKFS" -f --netns="/proc/$pid/ns/net" "$WORK/nsmnt" 2>"$WORK/ns.log" &
-NSPID=$!
-for _ in $(seq 100); do [ -d "$WORK/nsmnt/tcp" ] && break; sleep 0.05; done
-for _ in $(seq 100); do
-	bash "$EX/http-get.sh" "$WORK/nsmnt" "127.0.0.1:$PORT3" /index.html > "$WORK/ns.out" 2>/dev/null && break
-	sleep 0.1
-done
-expect_eq "$(tail -1 "$WORK/ns.out")" "<p>served inside the container</p>" "a page from inside the container"
-curl -s --max-time 5 "http://127.0.0.1:$PORT3/" >/dev/null && fail "the host reached the container's loopback"
-fusermount3 -u "$WORK/nsmnt"
-wait "$NSPID" || fail "sockfs --netns exited with $?"
+netns_reaches "$pid" "$PORT3"
 ok "3: --netns=/proc/PID/ns/net (PID from docker inspect) reaches a server on a --network none container's own loopback"
 
 # --- dockerd leaves nothing behind ----------------------------------------
