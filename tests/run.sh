@@ -1,6 +1,6 @@
 #!/bin/bash
 # The whole test suite: installs what the build and the tests need (as root,
-# on Debian), then runs seven stages and prints one summary:
+# on Debian), then runs nine stages and prints one summary:
 #   check       make check on a -Werror build (build/)
 #   sanitizers  make check again, built with ASan + UBSan (build-san/)
 #   valgrind    the integration tests that exercise the most code, with the
@@ -15,7 +15,8 @@
 #               purged (tests/package.sh)
 #   ktls        the TLS integration tests inside a virtual machine that
 #               boots Debian's own kernel, which has kernel TLS
-#               (tests/vm/run.sh; qemu, software emulation without KVM)
+#               (tests/vm/run.sh; qemu, software emulation unless
+#               SOCKFS_VM_KVM=1)
 #   trixie      in a Debian 13 root (mmdebstrap, cached in
 #               /var/cache/sockfs-release): the -Werror build, make check
 #               (unit and integration tests), and the Debian package built
