@@ -169,8 +169,9 @@ rmdir "$MNT/unixgram/$g" "$MNT/unix/$u"
 ok "credentials: not pid 1, not a parent of another user's; an own shell's pid from an external printf; bind takes the caller's umask"
 
 # --- 8. a set-user-ID program handed a user's descriptor lends it nothing ---
-# newgrp(1) is set-user-ID root and prints its argv[0] to stderr as root:
-# here A's ctl, asking to connect to a root-only socket.
+# su(1) is set-user-ID root and prints its argv[0] to stderr as root (for
+# a user that does not exist): here A's ctl, asking to connect to a
+# root-only socket.
 mkdir -m 700 "$WORK/rootdir"
 py_peer rootonly "$WORK/rootdir/secret.sock" <<'PY'
 import os, socket, sys
@@ -181,7 +182,7 @@ while True:
 PY
 ln -s "$WORK/rootdir/secret.sock" "$WORK/adir/ln"
 u=$(as $UA cat "$MNT/unix/clone")
-as $UA bash -c "cd '$WORK/adir' && exec -a \$'connect ln\\n#' /usr/bin/newgrp sfs_no_such_group 2>'$MNT/unix/$u/ctl'" 2>/dev/null || true
+as $UA bash -c "cd '$WORK/adir' && exec -a \$'connect ln\\n#' su sfs_no_such_user </dev/null 2>'$MNT/unix/$u/ctl'" 2>/dev/null || true
 grep -q "not the user who opened" "$MNT/unix/$u/err" || fail "err: $(cat "$MNT/unix/$u/err")"
 [ -n "$(cat "$MNT/unix/$u/peer" 2>/dev/null)" ] && fail "a set-user-ID program's write connected A to a root-only socket"
 rmdir "$MNT/unix/$u"

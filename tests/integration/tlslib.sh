@@ -28,8 +28,11 @@ make_certs() {
 		printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' > ca.ext
 		for ca in ca otherca; do
 			key "$ca.key"
+			# keyUsage: python 3.13 (Debian 13) verifies strictly, and
+			# wants it in a CA.
 			openssl req -x509 -new -key "$ca.key" -out "$ca.pem" -days 30 \
-				-subj "/CN=sockfs test $ca" 2>/dev/null
+				-subj "/CN=sockfs test $ca" -addext keyUsage=critical,keyCertSign,cRLSign \
+				2>/dev/null
 		done
 		# sign NAME CA CN DAYS [EXT]; DAYS -1: expired.  OpenSSL 3.5
 		# (Debian 13) refuses -days -1 and takes dates instead; 3.0
@@ -41,8 +44,12 @@ make_certs() {
 			fi
 			key "$1.key"
 			openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$3" 2>/dev/null
+			# Key identifiers: strict verification (python 3.13) wants the
+			# issuer's in every certificate a CA signed.
+			{ [ -z "${5:-}" ] || cat "$5"
+			  printf 'authorityKeyIdentifier=keyid,issuer\nsubjectKeyIdentifier=hash\n'; } > "$1.ext"
 			openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial \
-				-out "$1.pem" "${when[@]}" ${5:+-extfile "$5"} 2>/dev/null
+				-out "$1.pem" "${when[@]}" -extfile "$1.ext" 2>/dev/null
 		}
 		sign server ca localhost 30 san.ext
 		sign expired ca localhost -1 san.ext
