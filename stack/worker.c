@@ -18,12 +18,12 @@
 /* How many jobs of UID run now (P->mu held). */
 static int *running_slot(struct workers *p, uid_t uid, bool make)
 {
-	for (int i = 0; i < WORKER_MAX; i++)
+	for (int i = 0; i < WORKER_THREADS; i++)
 		if (p->running[i].n > 0 && p->running[i].uid == uid)
 			return &p->running[i].n;
 	if (!make)
 		return NULL;
-	for (int i = 0; i < WORKER_MAX; i++)
+	for (int i = 0; i < WORKER_THREADS; i++)
 		if (p->running[i].n == 0) {
 			p->running[i].uid = uid;
 			return &p->running[i].n;
@@ -72,11 +72,41 @@ static void run_as_caller(struct job *j)
 	close_pinned(j);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* How many threads the pool may have now: WORKER_MAX, and a spare for
+ * each job stuck past WORKER_STUCK_MS (P->mu held). */
+static int capacity(const struct workers *p)
+{
+	uint64_t now = now_ms();
+	int stuck = 0;
+
+	for (int i = 0; i < p->nthreads; i++)
+		stuck += p->busy_since[i] && now - p->busy_since[i] >= WORKER_STUCK_MS;
+	return WORKER_MAX + (stuck < WORKER_SPARE_MAX ? stuck : WORKER_SPARE_MAX);
+}
+
+struct thread_arg {
+	struct workers *p;
+	int slot;		/* its place in threads[] and busy_since[] */
+};
+
+static void on_spare(struct timer *t);
+
 static void *worker(void *arg)
 {
-	struct workers *p = arg;
+	struct workers *p = ((struct thread_arg *)arg)->p;
+	int slot = ((struct thread_arg *)arg)->slot;
 	uint64_t one = 1;
 	struct job *j = NULL;
+
+	free(arg);
 
 	actor_thread_init();
 	/* Without a root of its own, callerfs_enter refuses path jobs. */
@@ -90,11 +120,13 @@ static void *worker(void *arg)
 		}
 		if (p->stopping)
 			break;
+		p->busy_since[slot] = now_ms();
 		pthread_mutex_unlock(&p->mu);
 		/* One given up while it waited its turn is not run at all. */
 		if (!__atomic_load_n(&j->cancelled, __ATOMIC_ACQUIRE))
 			run_as_caller(j);
 		pthread_mutex_lock(&p->mu);
+		p->busy_since[slot] = 0;
 		(*running_slot(p, j->payer, false))--;
 		j->next = p->finished;
 		p->finished = j;
@@ -143,6 +175,7 @@ int workers_init(struct workers *p, struct loop *l)
 {
 	memset(p, 0, sizeof(*p));
 	p->loop = l;
+	timer_init(&p->spare, on_spare);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -155,17 +188,47 @@ int workers_init(struct workers *p, struct loop *l)
 /* One more thread (P->mu held); it must never take the daemon's signals. */
 static int start_thread(struct workers *p)
 {
+	struct thread_arg *a = malloc(sizeof(*a));
 	sigset_t all, old;
 	int rc;
 
+	if (a == NULL)
+		return -ENOMEM;
+	*a = (struct thread_arg){ p, p->nthreads };
+	p->busy_since[p->nthreads] = 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&p->threads[p->nthreads], NULL, worker, p);
+	rc = pthread_create(&p->threads[p->nthreads], NULL, worker, a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
+	if (rc != 0) {
+		free(a);
 		return -rc;
+	}
 	p->nthreads++;
 	return 0;
+}
+
+/* Every thread busy while jobs wait: one more if some job is stuck
+ * (P->mu held); while jobs still wait, look again in half a second. */
+static void more_if_stuck(struct workers *p)
+{
+	if (p->todo && p->idle == 0 && p->nthreads < capacity(p))
+		start_thread(p);
+	if (p->todo && p->idle == 0 && !p->stopping && !p->spare_armed) {
+		p->spare_armed = true;
+		timer_arm(p->loop, &p->spare, 500);
+	}
+}
+
+static void on_spare(struct timer *t)
+{
+	struct workers *p = container_of(t, struct workers, spare);
+
+	pthread_mutex_lock(&p->mu);
+	p->spare_armed = false;
+	more_if_stuck(p);
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
 }
 
 int workers_submit(struct workers *p, struct job *j)
@@ -189,13 +252,14 @@ int workers_submit(struct workers *p, struct job *j)
 		;
 	*jp = j;
 	/* A thread for it unless one is idle; with none at all, fail. */
-	if (p->idle == 0 && p->nthreads < WORKER_MAX && (err = start_thread(p)) != 0 &&
+	if (p->idle == 0 && p->nthreads < capacity(p) && (err = start_thread(p)) != 0 &&
 	    p->nthreads > 0)
 		err = 0;
 	if (err) {
 		*jp = NULL;
 		close_pinned(j);
-	}
+	} else
+		more_if_stuck(p);
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return err;
@@ -242,6 +306,7 @@ void workers_fini(struct workers *p)
 	struct timespec t;
 	int stuck = 0;
 
+	timer_cancel(p->loop, &p->spare);
 	pthread_mutex_lock(&p->mu);
 	p->stopping = true;
 	pthread_cond_broadcast(&p->cv);

@@ -8,7 +8,8 @@
  *
  * One user must not take the pool from the others: at most
  * WORKER_PER_USER jobs of one uid run at once (the rest wait their turn),
- * and threads are started as jobs need them, up to WORKER_MAX.  A job
+ * and threads are started as jobs need them, up to WORKER_MAX (and a spare
+ * for each job stuck past WORKER_STUCK_MS).  A job
  * stuck in the kernel (a path on a hung file system) holds its thread
  * until the kernel lets go; the loop and the other users go on.
  */
@@ -17,6 +18,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "actor.h"
 #include "caller.h"
@@ -24,6 +26,14 @@
 
 #define WORKER_MAX 16
 #define WORKER_PER_USER 2	/* per person: a user's subordinate uids are that user */
+/* A job running longer than WORKER_STUCK_MS (a path on a file system that
+ * hangs, which no signal short of a fatal one ends) keeps its thread and
+ * its user's turn, but no longer counts against WORKER_MAX: the pool may
+ * start a spare thread for each, up to WORKER_SPARE_MAX, so that no set of
+ * users holds every thread forever. */
+#define WORKER_STUCK_MS 2000
+#define WORKER_SPARE_MAX 48
+#define WORKER_THREADS (WORKER_MAX + WORKER_SPARE_MAX)
 
 struct job;
 typedef void (*job_fn)(struct job *j);
@@ -55,8 +65,11 @@ struct workers {
 	pthread_cond_t cv;
 	struct job *todo, *finished;
 	int nthreads, idle;
-	pthread_t threads[WORKER_MAX];
-	struct { uid_t uid; int n; } running[WORKER_MAX];
+	pthread_t threads[WORKER_THREADS];
+	uint64_t busy_since[WORKER_THREADS];	/* ms, monotonic; 0: between jobs */
+	struct { uid_t uid; int n; } running[WORKER_THREADS];
+	struct timer spare;		/* looks for stuck jobs while jobs wait */
+	bool spare_armed;
 	bool stopping;
 	/* The person a uid counts as (quota.h), for fair turns; NULL: itself. */
 	uid_t (*person)(const void *ctx, uid_t uid);

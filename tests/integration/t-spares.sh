@@ -1,0 +1,57 @@
+#!/bin/bash
+# No set of users holds every worker thread forever: eight users each stick
+# two path opens on a file system that hangs (a FUSE daemon the test
+# stopped), which holds all sixteen threads; a ninth user's open of an
+# ordinary file is still served, by a spare thread the pool starts for
+# jobs stuck past WORKER_STUCK_MS (2 s).
+. "$(dirname "$0")/lib.sh"
+users=()
+for i in 1 2 3 4 5 6 7 8 9; do users+=("sfs_spare_$i"); done
+test_users "${users[@]}"
+MNT2=$WORK/hung
+HUNG_PID=
+undo() {
+	set +e
+	if [ -n "$HUNG_PID" ]; then
+		kill -CONT "$HUNG_PID"
+		fusermount3 -u -z "$MNT2"
+		kill "$HUNG_PID"
+	fi
+	cleanup
+}
+trap undo EXIT
+start_sockfs -o allow_other
+mkdir -p "$MNT2"
+"$SOCKFS" -f -o allow_other "$MNT2" 2>/dev/null &
+HUNG_PID=$!
+for _ in $(seq 100); do [ -d "$MNT2/tcp" ] && break; sleep 0.05; done
+kill -STOP "$HUNG_PID"
+
+for u in "${users[@]:0:8}"; do
+	for k in 1 2; do
+		g=$(as "$u" cat "$MNT/unixgram/clone")
+		as "$u" bash -c "echo '{\"rights\":[{\"path\":\"$MNT2/udp/x$k\"}]}' > '$MNT/unixgram/$g/cmsg'" \
+			>/dev/null 2>&1 &
+	done
+done
+# Every one of the sixteen waits (root's usage lists every user's).
+for _ in $(seq 200); do
+	[ "$(jq '[.[] | .waits.used] | add' "$MNT/usage")" = 16 ] && break
+	sleep 0.05
+done
+[ "$(jq '[.[] | .waits.used] | add' "$MNT/usage")" = 16 ] || fail "the stuck opens: $(cat "$MNT/usage")"
+echo hi > "$WORK/plain" && chmod 644 "$WORK/plain"
+last=${users[8]}
+g=$(as "$last" cat "$MNT/unixgram/clone")
+t0=$(date +%s%N)
+timeout 15 setpriv --reuid="$last" --regid="$last" --init-groups bash -c \
+	"echo '{\"rights\":[{\"path\":\"$WORK/plain\"}]}' > '$MNT/unixgram/$g/cmsg'" ||
+	fail "the ninth user's open was not served while sixteen jobs were stuck"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "# the ninth user's open took $ms ms"
+kill -CONT "$HUNG_PID"
+fusermount3 -u "$MNT2"
+wait "$HUNG_PID" || true
+HUNG_PID=
+ok "sixteen jobs stuck on a hung file system: another user's path open is served by a spare thread ($ms ms)"
+finish
