@@ -5,7 +5,9 @@
 # system, which would be itself (FUSE's GETATTR and FLUSH wait for the
 # answer).  Each step is bounded: another clone must answer within a second.
 . "$(dirname "$0")/lib.sh"
-start_sockfs
+UA=sfs_free_a UB=sfs_free_b
+test_users $UA $UB
+start_sockfs -o allow_other
 
 # quick: CMD must finish within 5 s, and a clone made meanwhile within 1 s.
 quick() {
@@ -52,4 +54,25 @@ printf '{"rights": [{"path": "%s/status"}]}' "$s" > "$MNT/unixgram/$p/cmsg"
 quick "replacing a kept cmsg" bash -c "printf '{}' > '$MNT/unixgram/$p/cmsg'"
 quick "closing a socket with a kept cmsg" bash -c "printf '{\"rights\": [{\"path\": \"$s/status\"}]}' > '$MNT/unixgram/$p/cmsg' && rmdir '$MNT/unixgram/$p' '$MNT/unixgram/$q'"
 ok "rights kept in cmsg that name sockfs files are closed off the loop"
+
+# Across users: B sends, with plain python and SCM_RIGHTS, the descriptor
+# of his own sockfs file to A's sockfs unix listener; A's ordinary reads
+# go on, and root's usage answers meanwhile.
+l=$MNT/unix/$(as $UA cat "$MNT/unix/clone")
+mkdir "$WORK/fa" && chown $UA "$WORK/fa"
+as $UA bash -c "umask 0; printf 'bind %s\\nlisten\\n' '$WORK/fa/a.sock' > '$l/ctl'"
+bs=$MNT/udp/$(as $UB cat "$MNT/udp/clone")
+as $UB /usr/bin/python3 - "$WORK/fa/a.sock" "$bs/status" <<'PY' &
+import os, socket, sys
+c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])
+socket.send_fds(c, [b"b"], [os.open(sys.argv[2], os.O_RDONLY)])
+c.recv(1)
+PY
+sender=$!
+a=$(timeout 5 cat "$l/listen") || fail "A's accept"
+quick "A reading B's message" setpriv --reuid=$UA --regid=$UA --init-groups head -c 1 "$MNT/unix/$a/data"
+quick "root's usage meanwhile" cat "$MNT/usage"
+quick "A closing the socket with B's file" setpriv --reuid=$UA --regid=$UA --init-groups rmdir "$MNT/unix/$a"
+wait "$sender" || fail "B's sender did not see the close"
+ok "across users: B's sockfs file sent to A's listener; A reads and closes, root's usage answers, the loop free"
 finish
