@@ -1,17 +1,18 @@
 #!/bin/bash
-# package.sh TARBALL - the Debian package, built from the release tarball
-# (what make distcheck checked) and used as an admin would: lintian, dpkg -i,
-# the demo from the installed files, mount -t fuse.sockfs, an fstab line,
-# the systemd unit (systemd-analyze verify), then dpkg --purge, after which
-# no file may be left that was not there before.  Run as root on Debian by
-# tests/run.sh's "package" stage; prints "ok N - ..." lines and a summary.
+# package.sh TARBALL: the Debian package as built on the release this runs
+# on (the machine's own, for tests/run.sh's "package" stage, or inside
+# tests/release/run.sh's root), as root: dpkg-buildpackage from the
+# tarball (what make distcheck checked), dependencies as dpkg-shlibdeps
+# found them on this release, lintian, dpkg -i, the installed demo, mount
+# -t fuse.sockfs and an fstab line (mount -a, mount MNT), the unit
+# (systemd-analyze verify), and dpkg --purge, after which no file may be
+# left that was not there before.  Prints "ok N - ..." lines and a summary.
 set -eu
 tarball=$(realpath "${1:?usage: package.sh TARBALL}")
 WORK=$(mktemp -d /tmp/sockfs-package.XXXXXX)
 MNT=$WORK/mnt
 N=0
 installed=no
-
 fail() {
 	echo "FAIL (package): $*" >&2
 	exit 1
@@ -28,12 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo "FAIL (package): line $LINENO: a command failed (status $?)" >&2' ERR
-
-if dpkg -s sockfs >/dev/null 2>&1; then
-	fail "a sockfs package is installed already; this test installs and purges its own"
-fi
-
-# The files of the machine that a package could touch.
+dpkg -s sockfs >/dev/null 2>&1 && fail "a sockfs package is installed already"
 snapshot() {
 	find /usr /etc /lib /var/lib/systemd -xdev \( -type f -o -type l \) 2>/dev/null | sort
 }
@@ -44,25 +40,31 @@ src=$(echo "$WORK"/sockfs-*/)
 	{ tail -30 "$WORK/build.log"; fail "dpkg-buildpackage failed"; }
 deb=$(echo "$WORK"/sockfs_*.deb)
 [ -f "$deb" ] || fail "no .deb was built"
-dpkg-deb -I "$deb" | grep -q "Depends:.*libfuse3-3.*libjansson4" ||
-	fail "shlibs did not name the libraries: $(dpkg-deb -I "$deb" | grep Depends)"
-ok "dpkg-buildpackage -us -uc -b builds $(basename "$deb") from the tarball, with shlibs dependencies"
+# Each library the daemon links must be named by the package of this
+# release that has it (libfuse3-4 and libssl3t64 on Debian 13, say).
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in $(objdump -p "$src/debian/sockfs/usr/bin/sockfs" | awk '$1 == "NEEDED" { print $2 }'); do
+	pkg=$(dpkg -S "*/$lib" | head -1 | sed 's/[:,].*//')
+	[ -n "$pkg" ] || fail "no package has $lib"
+	echo "$depends" | grep -qE "(^|, )$pkg( |,|$)" || fail "Depends ($depends) does not name $pkg, which has $lib"
+done
+ok "dpkg-buildpackage builds $(basename "$deb"); Depends: $depends"
 
 lintian --fail-on error,warning "$deb" > "$WORK/lintian.log" 2>&1 ||
 	{ cat "$WORK/lintian.log"; fail "lintian"; }
 sed 's/^/# lintian: /' "$WORK/lintian.log"
-ok "lintian: no errors or warnings"
+ok "lintian $(dpkg-query -W -f '${Version}' lintian): no errors or warnings"
 
 before=$(snapshot)
 dpkg -i "$deb" > "$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log"; fail "dpkg -i"; }
 installed=yes
-for f in /usr/bin/sockfs /usr/share/man/man1/sockfs.1.gz /lib/systemd/system/sockfs@.service \
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
+for f in /usr/bin/sockfs /usr/share/man/man1/sockfs.1.gz "$unitdir/sockfs@.service" \
 	/usr/share/doc/sockfs/examples/demo.sh /usr/share/doc/sockfs/examples/http-get.sh \
 	/usr/share/doc/sockfs/guide.md /usr/share/doc/sockfs/copyright; do
-	# debhelper compresses docs over 4 KiB.
 	dpkg -L sockfs | grep -qxE "$f(\.gz)?" || fail "the package has no $f: $(dpkg -L sockfs)"
 done
-ok "dpkg -i installs the daemon, the man page, the unit, the docs and the examples"
+ok "dpkg -i installs the daemon, the man page, the unit (in $unitdir), the docs and the examples"
 
 mkdir -p "$MNT"
 sockfs "$MNT"
@@ -82,19 +84,18 @@ umount "$MNT"
 mount -T "$WORK/fstab" "$MNT"
 mountpoint -q "$MNT" || fail "mount by mount point"
 umount "$MNT"
-for _ in $(seq 100); do pgrep -f "sockfs .*$MNT" >/dev/null || break; sleep 0.05; done
-pgrep -f "sockfs .*$MNT" >/dev/null && fail "a sockfs daemon is left after umount"
-ok "mount -t fuse.sockfs sockfs MNT -o allow_other, and 'sockfs MNT fuse.sockfs allow_other,nofail 0 0' in an fstab (mount -a, mount MNT); umount ends each"
+ok "mount -t fuse.sockfs sockfs MNT -o allow_other, and 'sockfs MNT fuse.sockfs allow_other,nofail 0 0' in an fstab (mount -a, mount MNT)"
 
 unit="sockfs@$(systemd-escape --path "$MNT").service"
 systemd-analyze verify "$unit" > "$WORK/verify.log" 2>&1 || { cat "$WORK/verify.log"; fail "systemd-analyze verify $unit"; }
 [ ! -s "$WORK/verify.log" ] || { cat "$WORK/verify.log"; fail "systemd-analyze verify had remarks"; }
 ok "systemd-analyze verify $unit: no remarks"
 
+for _ in $(seq 100); do pgrep -f "sockfs .*$MNT" >/dev/null || break; sleep 0.05; done
+pgrep -f "sockfs .*$MNT" >/dev/null && fail "a sockfs daemon is left after umount"
 dpkg --purge sockfs > "$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; fail "dpkg --purge"; }
 installed=no
 after=$(snapshot)
 [ "$before" = "$after" ] || fail "files differ after purge: $(diff <(echo "$before") <(echo "$after") | head)"
-ok "dpkg --purge removes it all: the machine's files are as before"
-
+ok "dpkg --purge removes it all: the files are as before"
 echo "package: $N passed, 0 failed"

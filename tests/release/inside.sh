@@ -37,6 +37,6 @@ grep -E '^(# |PASS|FAIL|SKIP|XFAIL|ERROR)' check.log || true
 
 # The package is tested even when make check failed: one run shows all.
 make dist > dist.log 2>&1 || { tail -20 dist.log; fail "make dist"; }
-bash /src/tests/release/package.sh sockfs-*.tar.gz > package.log 2>&1 || st=1
+bash /src/tests/package.sh sockfs-*.tar.gz > package.log 2>&1 || st=1
 cat package.log
 exit "$st"

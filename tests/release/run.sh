@@ -5,7 +5,7 @@
 #   LEVEL full:  ./configure --enable-werror && make, make check (unit and
 #                integration tests), then the Debian package built from
 #                make dist's tarball, checked with lintian, installed,
-#                used and purged (tests/release/package.sh)
+#                used and purged (tests/package.sh)
 #   LEVEL light: the -Werror build and the unit tests
 # Prints "versions: ..." (the release and its libraries) and what ran.
 # Exits 0 when everything passed, 1 when something failed, 77 when no root
