@@ -12,8 +12,11 @@ SOCKFS_PID=
 NTESTS=0
 
 TEST_USERS=()
+MNT2=$WORK/hung
+HUNG_PID=
 cleanup() {
 	set +e
+	[ -z "$HUNG_PID" ] || hung_fs_end 2>/dev/null
 	jobs -p | xargs -r kill 2>/dev/null
 	if [ -n "$SOCKFS_PID" ]; then
 		# A process stuck on the mount keeps it busy: detach it, and
@@ -117,6 +120,22 @@ test_users() {
 		TEST_USERS+=("$u")
 	done
 	chmod 755 "$WORK"
+}
+
+# hung_fs_start: a second sockfs at $MNT2, stopped (SIGSTOP): a file
+# system whose every lookup waits; hung_fs_end lets it go and unmounts it.
+hung_fs_start() {
+	mkdir -p "$MNT2"
+	"$SOCKFS" -f -o allow_other "$MNT2" 2>/dev/null &
+	HUNG_PID=$!
+	for _ in $(seq 100); do [ -d "$MNT2/tcp" ] && break; sleep 0.05; done
+	kill -STOP "$HUNG_PID"
+}
+hung_fs_end() {
+	kill -CONT "$HUNG_PID"
+	fusermount3 -u "$MNT2" 2>/dev/null || fusermount3 -u -z "$MNT2"
+	wait "$HUNG_PID" || true
+	HUNG_PID=
 }
 
 # path_servers NAME PATH...: a python server on each unix socket PATH (mode

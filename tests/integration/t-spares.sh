@@ -8,24 +8,8 @@
 users=()
 for i in 1 2 3 4 5 6 7 8 9; do users+=("sfs_spare_$i"); done
 test_users "${users[@]}"
-MNT2=$WORK/hung
-HUNG_PID=
-undo() {
-	set +e
-	if [ -n "$HUNG_PID" ]; then
-		kill -CONT "$HUNG_PID"
-		fusermount3 -u -z "$MNT2"
-		kill "$HUNG_PID"
-	fi
-	cleanup
-}
-trap undo EXIT
 start_sockfs -o allow_other
-mkdir -p "$MNT2"
-"$SOCKFS" -f -o allow_other "$MNT2" 2>/dev/null &
-HUNG_PID=$!
-for _ in $(seq 100); do [ -d "$MNT2/tcp" ] && break; sleep 0.05; done
-kill -STOP "$HUNG_PID"
+hung_fs_start
 
 for u in "${users[@]:0:8}"; do
 	for k in 1 2; do
@@ -56,8 +40,6 @@ for _ in $(seq 200); do
 	sleep 0.05
 done
 [ "$(jq '[.[] | .waits.used] | add' "$MNT/usage")" = 0 ] || fail "the stuck opens never ended: $(cat "$MNT/usage")"
-fusermount3 -u "$MNT2" 2>/dev/null || fusermount3 -u -z "$MNT2"
-wait "$HUNG_PID" || true
-HUNG_PID=
+hung_fs_end
 ok "sixteen jobs stuck on a hung file system: another user's path open is served by a spare thread ($ms ms)"
 finish

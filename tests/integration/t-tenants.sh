@@ -11,15 +11,8 @@ UA=sfs_ten_a UB=sfs_ten_b
 for u in $UA $UB; do
 	id "$u" >/dev/null 2>&1 || useradd -M -s /bin/bash "$u"
 done
-MNT2=$WORK/hung
-HUNG_PID=
 undo() {
 	set +e
-	if [ -n "$HUNG_PID" ]; then
-		kill -CONT "$HUNG_PID"
-		fusermount3 -u -z "$MNT2"
-		kill "$HUNG_PID"
-	fi 2>/dev/null
 	cleanup
 	userdel "$UA" 2>/dev/null; userdel "$UB" 2>/dev/null
 }
@@ -99,11 +92,7 @@ as $UA bash -c "echo '{\"rights\":[{\"path\":\"$WORK/a/f\",\"mode\":\"r\"}]}' > 
 expect_err "No such device or address" as $UA bash -c \
 	"echo '{\"rights\":[{\"path\":\"$WORK/a/g\",\"mode\":\"w\"}]}' > '$MNT/unixgram/$u/cmsg'"
 grep -q "needs a reader" "$MNT/unixgram/$u/err" || fail "err: $(cat "$MNT/unixgram/$u/err")"
-mkdir -p "$MNT2"
-"$SOCKFS" -f -o allow_other "$MNT2" 2>/dev/null &
-HUNG_PID=$!
-for _ in $(seq 100); do [ -d "$MNT2/tcp" ] && break; sleep 0.05; done
-kill -STOP "$HUNG_PID"
+hung_fs_start
 for i in 1 2 3; do
 	as $UA bash -c "echo '{\"rights\":[{\"path\":\"$MNT2/udp/x$i\"}]}' > '$MNT/unixgram/$u/cmsg'" \
 		>/dev/null 2>&1 &
@@ -124,10 +113,10 @@ timeout 5 setpriv --reuid=$UB --regid=$UB --init-groups bash -c \
 w=$(as $UA cat "$MNT/unixgram/clone")
 expect_err "Connection timed out" as $UA bash -c "echo 'set timeout 1' > '$MNT/unixgram/$w/ctl';
 	echo '{\"rights\":[{\"path\":\"$MNT2/udp/y\"}]}' > '$MNT/unixgram/$w/cmsg'"
-kill -CONT "$HUNG_PID"
+kill -CONT "$HUNG_PID"	# hung_fs_end unmounts it once the writes end
 wait_until() { for _ in $(seq 100); do eval "$1" && return 0; sleep 0.05; done; return 1; }
 wait_until '[ "$(usage_of $UA waits)" = 0 ]' || fail "A's stuck writes never ended: $(as $UA cat "$MNT/usage")"
-fusermount3 -u "$MNT2"; wait "$HUNG_PID" || true; HUNG_PID=
+hung_fs_end
 ok "a FIFO in rights never waits; opens, connects and sends to paths on a hung file system hold workers, not the loop, B or B's own opens; set timeout ends them"
 
 # (b) Sockets and descriptors until refused.
