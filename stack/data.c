@@ -89,22 +89,19 @@ union control {
  * cmsg would show, as one line (NULL when out of memory). */
 static void record(struct sock *s, struct waiter *w, struct msghdr *mh, size_t n, char **header)
 {
-	struct msg_meta *meta = malloc(sizeof(*meta));
+	struct msg_meta spare;	/* out of memory: the descriptors still need homes */
+	struct msg_meta *meta = reader_log_next(&s->log, w->who.pid);
 	struct meta_fds fds;
 
-	if (header)
-		*header = NULL;
 	if (meta == NULL)
-		return;
+		meta = &spare;
 	meta_parse(mh, n, meta, &fds);
 	rights_home(s, &fds, meta);
-	reader_log_add(&s->log, w->who.pid, meta);
 	if (header) {
 		json_t *o = msg_meta_json(s, meta);
 		*header = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 	}
-	free(meta);
 }
 
 /* `set headers 1`: the message MSG (N bytes) is delivered after its

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,8 @@ static bool parse_one(struct cmsghdr *c, struct msg_meta *m, struct meta_fds *fd
 
 void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m, struct meta_fds *fds)
 {
-	memset(m, 0, sizeof(*m));
+	/* The rights' names are read only up to nrights: 5 KB left as they were. */
+	memset(m, 0, offsetof(struct msg_meta, rights));
 	fds->n = 0;
 	if (mh->msg_name && mh->msg_namelen <= sizeof(m->from.ss)) {
 		memcpy(&m->from.ss, mh->msg_name, mh->msg_namelen);
@@ -153,18 +155,20 @@ pid_t proc_ppid(pid_t pid)
 	return (pid_t)ppid;
 }
 
-int reader_log_add(struct reader_log **log, pid_t pid, const struct msg_meta *m)
+struct msg_meta *reader_log_next(struct reader_log **log, pid_t pid)
 {
-	struct reader_entry *e;
+	struct reader_log *l = *log;
+	struct reader_entry *last, *e;
 
-	if (*log == NULL && (*log = calloc(1, sizeof(**log))) == NULL)
-		return -ENOMEM;
-	e = &(*log)->e[(*log)->seq % READER_LOG_SIZE];
-	e->seq = ++(*log)->seq;
+	if (l == NULL && (l = *log = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	last = l->seq ? &l->e[(l->seq - 1) % READER_LOG_SIZE] : NULL;
+	e = &l->e[l->seq % READER_LOG_SIZE];
+	/* A process reading in a loop costs one /proc read, not one a message. */
+	e->ppid = last && last->pid == pid ? last->ppid : proc_ppid(pid);
 	e->pid = pid;
-	e->ppid = proc_ppid(pid);
-	e->m = *m;
-	return 0;
+	e->seq = ++l->seq;
+	return &e->m;
 }
 
 /* The newest entry that MATCH accepts for PID (whose parent is PPID). */

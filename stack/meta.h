@@ -66,8 +66,10 @@ struct reader_log {
  * them, off the loop: rights_home). */
 void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m, struct meta_fds *fds);
 
-/* Records that process PID read a message described by M. */
-int reader_log_add(struct reader_log **log, pid_t pid, const struct msg_meta *m);
+/* The entry for a message process PID has just read, made the newest of
+ * *LOG (made when NULL): the caller fills it with meta_parse.  NULL when
+ * out of memory. */
+struct msg_meta *reader_log_next(struct reader_log **log, pid_t pid);
 
 /*
  * The message that matters to process PID: the last one it read itself;

@@ -13,21 +13,24 @@
 #include "status.h"
 #include "suites.h"
 
-static struct msg_meta meta_of(size_t len)
+/* Logs that PID read a message of LEN bytes. */
+static void add(struct reader_log **log, pid_t pid, size_t len)
 {
-	struct msg_meta m = { .len = len };
-	return m;
+	struct msg_meta *m = reader_log_next(log, pid);
+
+	ck_assert_ptr_nonnull(m);
+	memset(m, 0, sizeof(*m));
+	m->len = len;
 }
 
 START_TEST(log_prefers_the_reader_itself)
 {
 	struct reader_log *log = NULL;
-	struct msg_meta a = meta_of(1), b = meta_of(2);
 	pid_t me = getpid();
 
 	ck_assert_ptr_null(reader_log_find(log, me));
-	ck_assert_int_eq(reader_log_add(&log, me, &a), 0);
-	ck_assert_int_eq(reader_log_add(&log, 999999, &b), 0);	/* a stranger, later */
+	add(&log, me, 1);
+	add(&log, 999999, 2);	/* a stranger, later */
 	ck_assert_int_eq(reader_log_find(log, me)->len, 1);
 	free(log);
 }
@@ -36,14 +39,26 @@ END_TEST
 START_TEST(log_falls_back_to_family_then_anyone)
 {
 	struct reader_log *log = NULL;
-	struct msg_meta mine = meta_of(7), other = meta_of(8);
 
 	/* My parent read it (a shell's `read` builtin, say). */
-	ck_assert_int_eq(reader_log_add(&log, getppid(), &mine), 0);
-	ck_assert_int_eq(reader_log_add(&log, 999999, &other), 0);
+	add(&log, getppid(), 7);
+	add(&log, 999999, 8);
 	ck_assert_int_eq(reader_log_find(log, getpid())->len, 7);
 	/* Nobody related: the last message of all. */
 	ck_assert_int_eq(reader_log_find(log, 1)->len, 8);
+	free(log);
+}
+END_TEST
+
+START_TEST(log_keeps_a_loop_readers_parent)
+{
+	struct reader_log *log = NULL;
+
+	/* The second message of the same reader takes its parent from the
+	 * first entry: my parent, asking, finds my newest message. */
+	add(&log, getpid(), 1);
+	add(&log, getpid(), 2);
+	ck_assert_int_eq(reader_log_find(log, getppid())->len, 2);
 	free(log);
 }
 END_TEST
@@ -52,10 +67,8 @@ START_TEST(log_keeps_the_last_sixteen)
 {
 	struct reader_log *log = NULL;
 
-	for (size_t i = 1; i <= READER_LOG_SIZE + 4; i++) {
-		struct msg_meta m = meta_of(i);
-		ck_assert_int_eq(reader_log_add(&log, (pid_t)(100000 + i), &m), 0);
-	}
+	for (size_t i = 1; i <= READER_LOG_SIZE + 4; i++)
+		add(&log, (pid_t)(100000 + i), i);
 	/* Readers 1-4 were pushed out (their pids match nothing now, so
 	 * they get the newest message); reader 5 is still there. */
 	ck_assert_int_eq(reader_log_find(log, 100004)->len, READER_LOG_SIZE + 4);
@@ -110,6 +123,7 @@ Suite *meta_suite(void)
 
 	tcase_add_test(tc, log_prefers_the_reader_itself);
 	tcase_add_test(tc, log_falls_back_to_family_then_anyone);
+	tcase_add_test(tc, log_keeps_a_loop_readers_parent);
 	tcase_add_test(tc, log_keeps_the_last_sixteen);
 	tcase_add_test(tc, proc_ppid_reads_proc);
 	suite_add_tcase(s, tc);
