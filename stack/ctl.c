@@ -2,7 +2,8 @@
 
 #include "ctl.h"
 
-#include "tls.h"
+#include "kind.h"
+#include "tlsconf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -174,7 +175,7 @@ static bool takes_tls(enum kind k, const char **why)
 {
 	const struct kind_info *ki = kind_info(k);
 
-	if (!tls_available()) {
+	if (!kind_available(KIND_TLS)) {
 		*why = "sockfs was built without TLS";
 		return false;
 	}

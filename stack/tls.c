@@ -37,11 +37,6 @@ struct tls {
 	json_t *cert;			/* the peer certificate for status, made once */
 };
 
-bool tls_available(void)
-{
-	return true;
-}
-
 /* --- connections --- */
 
 static bool is_ip(const char *host)
@@ -455,11 +450,6 @@ json_t *tls_json(struct tls *t)
 }
 
 #else /* !HAVE_TLS */
-
-bool tls_available(void)
-{
-	return false;
-}
 
 struct tls *tls_new(struct tls_ctx *x, int fd, bool server, const char *host, char *why,
 		    size_t whysize)

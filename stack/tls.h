@@ -24,9 +24,6 @@
 
 struct tls;
 
-/* Whether this build has TLS. */
-bool tls_available(void);
-
 /* A connection on FD with context X.  HOST is the name or address the
  * client connected to: the default SNI name and name to verify. */
 struct tls *tls_new(struct tls_ctx *x, int fd, bool server, const char *host, char *why,
