@@ -16,6 +16,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include "fh.h"
 #include "inval.h"
 #include "notify.h"
 #include "ops.h"
@@ -338,7 +339,7 @@ out_stack:
 	/* Every socket closes; whoever still waits gets an answer.  Their
 	 * names need not be dropped: the mount goes with the daemon. */
 	stack_fini(&d.fs.st);
-	sockfs_free_open_files(&d.fs);
+	fh_free_all(&d.fs);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	free(d.buf.mem);

@@ -16,6 +16,7 @@
 #include "cmsgwrite.h"
 #include "ctlexec.h"
 #include "data.h"
+#include "fh.h"
 #include "inval.h"
 #include "rfile.h"
 #include "sockname.h"
@@ -35,15 +36,6 @@ static double cache_time(enum file_type f)
 {
 	return tree_is_file_slot(f) ? 0.0 : CACHE_SECONDS;
 }
-
-/* One open file.  Socket files share the stack's handle; the others
- * (clone, sockets) get a handle of their own with no socket. */
-struct fh {
-	enum file_type file;
-	int kind;
-	struct handle *h;
-	struct fh *next, *prev;		/* in fsctx->open_files */
-};
 
 static struct fsctx *ctx(fuse_req_t req)
 {
@@ -237,36 +229,6 @@ static void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, err);
 }
 
-static void fh_link(struct fsctx *fs, struct fh *fh)
-{
-	fh->prev = NULL;
-	fh->next = fs->open_files;
-	if (fh->next)
-		fh->next->prev = fh;
-	fs->open_files = fh;
-}
-
-/* Unlinks FH and frees it with its handle. */
-static void fh_free(struct fsctx *fs, struct fh *fh)
-{
-	if (fh->prev)
-		fh->prev->next = fh->next;
-	else
-		fs->open_files = fh->next;
-	if (fh->next)
-		fh->next->prev = fh->prev;
-	if (fh->h->poll_handle)
-		fuse_pollhandle_destroy(fh->h->poll_handle);
-	handle_close(fh->h);
-	free(fh);
-}
-
-void sockfs_free_open_files(struct fsctx *fs)
-{
-	while (fs->open_files)
-		fh_free(fs, fs->open_files);
-}
-
 static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
@@ -284,23 +246,15 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, err);
 		return;
 	}
-	if ((fh = calloc(1, sizeof(*fh))) != NULL)
-		fh->h = n.sock ? handle_open_as(n.sock, n.file, caller_of(req),
-						n.file == F_CTL || n.file == F_CMSG)
-			       : calloc(1, sizeof(*fh->h));
-	if (fh == NULL || fh->h == NULL) {
-		free(fh);
+	fh = fh_open(ctx(req), &n, caller_of(req), n.file == F_CTL || n.file == F_CMSG);
+	if (fh == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	fh->file = n.file;
-	fh->kind = n.kind;
-	fh->h->file = n.file;
 	fi->fh = (uint64_t)(uintptr_t)fh;
 	/* Pipe-like (no page cache, no seeking, no size); fileN keeps offsets. */
 	fi->direct_io = 1;
 	fi->nonseekable = !tree_is_file_slot(n.file);
-	fh_link(ctx(req), fh);
 	/* An open whose caller is gone gets no release: undo it here. */
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		fh_free(ctx(req), fh);

@@ -15,9 +15,4 @@ void sockfs_poll_notify(struct handle *h);
  * kernel's cache (inval.c). */
 void sockfs_gone_notify(struct sock *s);
 
-struct fsctx;
-/* Frees the files still open at shutdown: after an unmount or a signal
- * the kernel sends no release for them.  Call after stack_fini. */
-void sockfs_free_open_files(struct fsctx *fs);
-
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "list.h"
 #include "sock.h"
 
 /* The most one read or write request carries (libfuse's limit, 256 pages).
@@ -63,7 +64,6 @@ struct node {
 	struct sock *sock;	/* for F_SOCKDIR and the files in it */
 };
 
-struct fh;
 struct inval;
 
 struct fsctx {
@@ -74,7 +74,7 @@ struct fsctx {
 	struct timespec start;
 	/* Every open file, so that shutdown can free those the kernel
 	 * will never release. */
-	struct fh *open_files;
+	struct list open_files;
 	struct inval *inval;	/* drops closed sockets' names (inval.c) */
 	bool shared;		/* -o allow_other: other users call too */
 };

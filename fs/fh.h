@@ -1,0 +1,28 @@
+/*
+ * An open file: fs's own state for one open(2), beside the stack's handle
+ * it points at.  Every open file is on fsctx->open_files, so that shutdown
+ * can free those the kernel will never release.
+ */
+#ifndef SOCKFS_FH_H
+#define SOCKFS_FH_H
+
+#include "list.h"
+#include "tree.h"
+
+struct fh {
+	enum file_type file;
+	int kind;
+	struct handle *h;
+	struct link link;		/* in fsctx->open_files */
+};
+
+/* Opens node N for WHO (with ACTS, all WHO is now: handle_open_as) and
+ * puts it on FS's list; NULL when memory runs out. */
+struct fh *fh_open(struct fsctx *fs, const struct node *n, struct caller who, bool acts);
+/* Takes FH off the list and frees it with its handle. */
+void fh_free(struct fsctx *fs, struct fh *fh);
+/* Frees the files still open at shutdown: after an unmount or a signal
+ * the kernel sends no release for them.  Call after stack_fini. */
+void fh_free_all(struct fsctx *fs);
+
+#endif
