@@ -12,16 +12,15 @@ struct fh *fh_open(struct fsctx *fs, const struct node *n, struct caller who, bo
 
 	if (fh == NULL)
 		return NULL;
-	/* Socket files share the stack's handle; the others (clone,
-	 * sockets) get a handle of their own with no socket. */
-	fh->h = n->sock ? handle_open_as(n->sock, n->file, who, acts) : calloc(1, sizeof(*fh->h));
-	if (fh->h == NULL) {
+	/* Only a socket's files have a handle in the stack. */
+	if (n->sock && (fh->h = handle_open_as(n->sock, n->file, who, acts)) == NULL) {
 		free(fh);
 		return NULL;
 	}
 	fh->file = n->file;
 	fh->kind = n->kind;
-	fh->h->file = n->file;
+	if (fh->h)
+		fh->h->file = n->file;
 	list_append(&fs->open_files, &fh->link);
 	return fh;
 }
@@ -29,9 +28,12 @@ struct fh *fh_open(struct fsctx *fs, const struct node *n, struct caller who, bo
 void fh_free(struct fsctx *fs, struct fh *fh)
 {
 	list_remove(&fs->open_files, &fh->link);
-	if (fh->h->poll_handle)
-		fuse_pollhandle_destroy(fh->h->poll_handle);
-	handle_close(fh->h);
+	if (fh->h) {
+		if (fh->h->poll_handle)
+			fuse_pollhandle_destroy(fh->h->poll_handle);
+		handle_close(fh->h);
+	}
+	free(fh->snap);
 	free(fh);
 }
 

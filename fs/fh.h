@@ -12,8 +12,12 @@
 struct fh {
 	enum file_type file;
 	int kind;
-	struct handle *h;
+	struct handle *h;		/* the stack's; NULL above sockets (clone, usage) */
 	struct link link;		/* in fsctx->open_files */
+	/* Text files: the contents as of the first read, served in order. */
+	char *snap;
+	size_t snap_len, snap_off;
+	bool snapped;
 };
 
 /* Opens node N for WHO (with ACTS, all WHO is now: handle_open_as) and

@@ -293,7 +293,7 @@ static char *line_text(const char *s, size_t *len)
 /* Builds the text of FH's file; returns 0 or an errno. */
 static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 {
-	struct sock *s = fh->h->sock;
+	struct sock *s = fh->h ? fh->h->sock : NULL;
 	struct caller who = caller_of(req);
 	char buf[2 * ADDR_TEXT_MAX + 64];	/* sock_summary: two addresses */
 	int err = 0;
@@ -356,22 +356,21 @@ static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 
 static void read_text(fuse_req_t req, struct fh *fh, size_t size)
 {
-	struct handle *h = fh->h;
 	size_t n;
 
-	if (!h->snapped) {
-		int err = make_text(req, fh, &h->snap, &h->snap_len);
+	if (!fh->snapped) {
+		int err = make_text(req, fh, &fh->snap, &fh->snap_len);
 		if (err) {
 			fuse_reply_err(req, err);
 			return;
 		}
-		h->snapped = true;
+		fh->snapped = true;
 	}
-	n = h->snap_len - h->snap_off;
+	n = fh->snap_len - fh->snap_off;
 	if (n > size)
 		n = size;
-	fuse_reply_buf(req, h->snap + h->snap_off, n);
-	h->snap_off += n;
+	fuse_reply_buf(req, fh->snap + fh->snap_off, n);
+	fh->snap_off += n;
 }
 
 /* --- data and ctl: may wait --- */

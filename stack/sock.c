@@ -510,7 +510,6 @@ void handle_close(struct handle *h)
 		sock_update_interest(s);
 	}
 	free(h->rem);
-	free(h->snap);
 	free(h->actor);
 	free(h);
 }

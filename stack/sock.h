@@ -53,10 +53,6 @@ struct handle {
 	char *rem;
 	size_t rem_off, rem_len;
 	bool eom;
-	/* Text files: the contents as of the first read, served in order. */
-	char *snap;
-	size_t snap_len, snap_off;
-	bool snapped;
 	/* ctl: an open ctl is one sequence of commands that stops at its
 	 * first failure.  Once a write on it fails, later writes on the same
 	 * open file fail with this (negative) errno, running nothing. */
