@@ -2,9 +2,11 @@
 
 #include "fh.h"
 
+#include <poll.h>
 #include <stdlib.h>
 
 #include "access.h"
+#include "stack.h"
 
 struct fh *fh_open(struct fsctx *fs, const struct node *n, struct caller who, bool acts)
 {
@@ -13,26 +15,59 @@ struct fh *fh_open(struct fsctx *fs, const struct node *n, struct caller who, bo
 	if (fh == NULL)
 		return NULL;
 	/* Only a socket's files have a handle in the stack. */
-	if (n->sock && (fh->h = handle_open_as(n->sock, n->file, who, acts)) == NULL) {
+	if (n->sock && (fh->h = handle_open_as(n->sock, fh, who, acts)) == NULL) {
 		free(fh);
 		return NULL;
 	}
 	fh->file = n->file;
 	fh->kind = n->kind;
-	if (fh->h)
-		fh->h->file = n->file;
 	list_append(&fs->open_files, &fh->link);
 	return fh;
+}
+
+/* --- poll: the pollhandle's whole life --- */
+
+static void poll_drop(struct fh *fh)
+{
+	if (fh->ph)
+		fuse_pollhandle_destroy(fh->ph);
+	fh->ph = NULL;
+}
+
+uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, bool watch)
+{
+	uint32_t ready;
+
+	if (!watch) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		return POLLIN | POLLOUT;
+	}
+	/* One poll handle per open file: a newer one replaces the old. */
+	poll_drop(fh);
+	fh->ph = ph;
+	/* The stack watches the socket exactly while PH is kept here. */
+	ready = sock_poll(fh->h, events, ph != NULL);
+	if (ready & (events | POLLERR | POLLHUP))
+		poll_drop(fh);
+	return ready;
+}
+
+void fh_poll_ready(struct handle *h)
+{
+	struct fh *fh = h->owner;
+
+	if (fh->ph)
+		fuse_lowlevel_notify_poll(fh->ph);
+	poll_drop(fh);
 }
 
 void fh_free(struct fsctx *fs, struct fh *fh)
 {
 	list_remove(&fs->open_files, &fh->link);
-	if (fh->h) {
-		if (fh->h->poll_handle)
-			fuse_pollhandle_destroy(fh->h->poll_handle);
-		handle_close(fh->h);
-	}
+	if (fh->h)
+		handle_close(fh->h);	/* polled no more */
+	poll_drop(fh);
 	free(fh->snap);
 	free(fh);
 }

@@ -18,6 +18,9 @@ struct fh {
 	char *snap;
 	size_t snap_len, snap_off;
 	bool snapped;
+	/* poll(2): the kernel's handle to wake the poller with.  At most
+	 * one, set, replaced and destroyed only in fh.c. */
+	struct fuse_pollhandle *ph;
 };
 
 /* Opens node N for WHO (with ACTS, all WHO is now: handle_open_as) and
@@ -28,5 +31,12 @@ void fh_free(struct fsctx *fs, struct fh *fh);
 /* Frees the files still open at shutdown: after an unmount or a signal
  * the kernel sends no release for them.  Call after stack_fini. */
 void fh_free_all(struct fsctx *fs);
+
+/* Answers a poll of FH for EVENTS with what it is ready for.  With WATCH
+ * (a socket's stream files) and PH, a poll that must wait keeps PH until
+ * fh_poll_ready; otherwise the file is always ready and PH goes at once. */
+uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, bool watch);
+/* The stack's poll_notify: wakes the poll(2) waiting on H's open file. */
+void fh_poll_ready(struct handle *h);
 
 #endif

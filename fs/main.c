@@ -324,7 +324,7 @@ int main(int argc, char *argv[])
 		if (so.limit[r] >= 0)
 			d.fs.st.quotas.limit[r] = (uint64_t)so.limit[r];
 	d.fs.st.caller_netns = so.netns && strcmp(so.netns, "caller") == 0;
-	d.fs.st.poll_notify = sockfs_poll_notify;
+	d.fs.st.poll_notify = fh_poll_ready;
 	d.fs.inval = inval_start(d.fs.se);
 	if (d.fs.inval)
 		d.fs.st.gone_notify = sockfs_gone_notify;

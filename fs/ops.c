@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -503,37 +502,14 @@ void sockfs_gone_notify(struct sock *s)
 
 /* --- poll --- */
 
-void sockfs_poll_notify(struct handle *h)
-{
-	fuse_lowlevel_notify_poll(h->poll_handle);
-	fuse_pollhandle_destroy(h->poll_handle);
-	h->poll_handle = NULL;
-}
-
 static void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		     struct fuse_pollhandle *ph)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
-	struct handle *h = fh->h;
-	uint32_t ready;
 
-	if (tree_is_text(fh->file) || tree_is_file_slot(fh->file)) {
-		/* Text files never block; received files are not watched. */
-		if (ph)
-			fuse_pollhandle_destroy(ph);
-		fuse_reply_poll(req, POLLIN | POLLOUT);
-		return;
-	}
-	/* One poll handle per open file: a newer one replaces the old. */
-	if (h->poll_handle)
-		fuse_pollhandle_destroy(h->poll_handle);
-	h->poll_handle = ph;
-	ready = sock_poll(h, fi->poll_events);
-	if (h->poll_handle && (ready & (fi->poll_events | POLLERR | POLLHUP))) {
-		fuse_pollhandle_destroy(h->poll_handle);
-		h->poll_handle = NULL;
-	}
-	fuse_reply_poll(req, ready);
+	/* Text files never block; received files are not watched. */
+	fuse_reply_poll(req, fh_poll(fh, fi->poll_events, ph,
+				     !tree_is_text(fh->file) && !tree_is_file_slot(fh->file)));
 }
 
 const struct fuse_lowlevel_ops sockfs_ops = {

@@ -8,9 +8,6 @@
 
 extern const struct fuse_lowlevel_ops sockfs_ops;
 
-/* The stack's poll_notify: wakes a poll(2) waiting on H's file. */
-void sockfs_poll_notify(struct handle *h);
-
 /* The stack's gone_notify: drops a closed socket's name from the
  * kernel's cache (inval.c). */
 void sockfs_gone_notify(struct sock *s);

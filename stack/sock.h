@@ -47,7 +47,7 @@ struct tlsup;
 struct handle {
 	struct sock *sock;		/* NULL once the socket is closed */
 	struct handle *next, *prev;	/* in sock->handles */
-	int file;			/* which file; the fs layer's business */
+	void *owner;			/* the front end's open file (handle_open) */
 	/* Message kinds: the rest of a message a short read left, and
 	 * whether the next read owes the caller an end-of-message 0. */
 	char *rem;
@@ -62,8 +62,10 @@ struct handle {
 	 * set-user-ID program handed the descriptor lends it nothing. */
 	struct caller opener;
 	struct actor *actor;
-	/* Poll: a handle the fs layer wants told about, and for what. */
-	void *poll_handle;
+	/* Poll: somebody waits for this open file to be ready for
+	 * poll_events; the socket is watched for it, and poll_notify runs
+	 * once, when it may be, and ends the wait (sock_poll). */
+	bool polled;
 	uint32_t poll_events;
 };
 
@@ -144,7 +146,7 @@ struct sock {
 	struct sock *knext, *kprev;		/* per kind, in id order */
 };
 
-/* Called when a polled handle may have become ready. */
+/* Called when a polled handle may have become ready; it is polled no more. */
 typedef void (*poll_notify_fn)(struct handle *h);
 /* Called when a socket whose name was handed out (s->named) closes,
  * before its waiters are answered. */
@@ -219,7 +221,8 @@ int sock_ensure_fd(struct sock *s, int family, const char **why);
 void sock_drop_fd(struct sock *s);
 
 /* Handles */
-struct handle *handle_open(struct sock *s, int file);
+/* OWNER is the front end's own open file, for it to find again from H. */
+struct handle *handle_open(struct sock *s, void *owner);
 void handle_close(struct handle *h);
 
 /* Recomputes what epoll should watch for S (after waiters or polls change). */

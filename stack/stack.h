@@ -6,6 +6,7 @@
 #ifndef SOCKFS_STACK_H
 #define SOCKFS_STACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sock.h"
@@ -16,9 +17,9 @@ int stack_init(struct stack *st);
 /* Closes every socket, failing whatever still waits. */
 void stack_fini(struct stack *st);
 
-/* What H is ready for now (EPOLLIN/EPOLLOUT/...).  When nothing asked for
- * is ready and h->poll_handle is set, the socket is watched and the stack's
- * poll_notify runs once it may be. */
-uint32_t sock_poll(struct handle *h, uint32_t events);
+/* What H is ready for now (EPOLLIN/EPOLLOUT/...).  With WATCH, when
+ * nothing asked for is ready, the socket is watched and the stack's
+ * poll_notify runs once, when it may be (h->polled until then). */
+uint32_t sock_poll(struct handle *h, uint32_t events, bool watch);
 
 #endif
