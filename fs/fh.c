@@ -53,7 +53,7 @@ uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, boo
 	return ready;
 }
 
-void fh_poll_ready(struct handle *h)
+void fh_poll_ready(void *fs, struct handle *h)
 {
 	struct fh *fh = h->owner;
 

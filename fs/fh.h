@@ -37,6 +37,6 @@ void fh_free_all(struct fsctx *fs);
  * fh_poll_ready; otherwise the file is always ready and PH goes at once. */
 uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, bool watch);
 /* The stack's poll_notify: wakes the poll(2) waiting on H's open file. */
-void fh_poll_ready(struct handle *h);
+void fh_poll_ready(void *fs, struct handle *h);
 
 #endif

@@ -492,10 +492,12 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 
 /* --- the kernel's cache --- */
 
-void sockfs_gone_notify(struct sock *s)
+void sockfs_gone_notify(void *arg, struct sock *s)
 {
-	struct fsctx *fs = (struct fsctx *)((char *)s->st - offsetof(struct fsctx, st));
+	struct fsctx *fs = arg;
 
+	if (fs->ending)
+		return;		/* the mount goes with the daemon */
 	inval_name(fs->inval, tree_ino(F_KINDDIR, (int)s->kind, 0), s->name,
 		   tree_ino(F_SOCKDIR, (int)s->kind, s->id));
 }

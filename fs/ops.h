@@ -10,6 +10,6 @@ extern const struct fuse_lowlevel_ops sockfs_ops;
 
 /* The stack's gone_notify: drops a closed socket's name from the
  * kernel's cache (inval.c). */
-void sockfs_gone_notify(struct sock *s);
+void sockfs_gone_notify(void *fs, struct sock *s);
 
 #endif

@@ -77,6 +77,7 @@ struct fsctx {
 	struct list open_files;
 	struct inval *inval;	/* drops closed sockets' names (inval.c) */
 	bool shared;		/* -o allow_other: other users call too */
+	bool ending;		/* closed sockets' names are dropped no more */
 };
 
 fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id);

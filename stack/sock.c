@@ -442,8 +442,8 @@ void sock_close(struct sock *s)
 	st->nsocks--;
 	/* Before its waiters hear of the close, so that the layer above can
 	 * make their answers wait until the name is gone. */
-	if (s->named && st->gone_notify)
-		st->gone_notify(s);
+	if (s->named && st->up.gone_notify)
+		st->up.gone_notify(st->up.arg, s);
 	sock_untie(s);
 	/* Connections accepted for nobody go with their listener. */
 	while (s->children)
@@ -461,8 +461,8 @@ void sock_close(struct sock *s)
 		h->next = h->prev = NULL;
 		h->sock = NULL;
 		/* A poller must hear that this file will never block again. */
-		if (h->polled && st->poll_notify)
-			st->poll_notify(h);
+		if (h->polled && st->up.poll_notify)
+			st->up.poll_notify(st->up.arg, h);
 		h->polled = false;
 	}
 	if (s->fd >= 0)

@@ -146,11 +146,17 @@ struct sock {
 	struct sock *knext, *kprev;		/* per kind, in id order */
 };
 
-/* Called when a polled handle may have become ready; it is polled no more. */
-typedef void (*poll_notify_fn)(struct handle *h);
-/* Called when a socket whose name was handed out (s->named) closes,
- * before its waiters are answered. */
-typedef void (*gone_notify_fn)(struct sock *s);
+/* How the stack calls the front end above it (stack_configure); either
+ * may be NULL.  Each gets ARG first. */
+struct stack_upcalls {
+	/* Polled handle H may have become ready, or its socket closed; it
+	 * is polled no more.  h->owner is the front end's open file. */
+	void (*poll_notify)(void *arg, struct handle *h);
+	/* A socket whose name was handed out (s->named) closes, before its
+	 * waiters are answered. */
+	void (*gone_notify)(void *arg, struct sock *s);
+	void *arg;
+};
 
 /* How the socket layer calls up without naming what is above it: the
  * stack (stack.c) fills these in. */
@@ -172,8 +178,7 @@ struct stack {
 	size_t tab_size;			/* buckets, a power of two */
 	struct sock *kind_head[KIND_COUNT], *kind_tail[KIND_COUNT];
 	struct sock_hooks hooks;
-	poll_notify_fn poll_notify;
-	gone_notify_fn gone_notify;
+	struct stack_upcalls up;
 	struct timer trim;	/* gives freed memory back, a while after closes */
 	bool caller_netns;	/* each socket in its maker's network namespace */
 };

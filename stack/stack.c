@@ -58,8 +58,8 @@ static void notify_pollers(struct sock *s, uint32_t events)
 	for (struct handle *h = s->handles; h; h = h->next)
 		if (h->polled && (h->poll_events & events)) {
 			h->polled = false;
-			if (s->st->poll_notify)
-				s->st->poll_notify(h);
+			if (s->st->up.poll_notify)
+				s->st->up.poll_notify(s->st->up.arg, h);
 		}
 }
 
@@ -148,6 +148,15 @@ fail_loop:
 	loop_fini(&st->loop);
 	quota_fini(&st->quotas);
 	return err;
+}
+
+void stack_configure(struct stack *st, const struct stack_config *cfg)
+{
+	for (int r = 0; r < Q_COUNT; r++)
+		if (cfg->limit[r] >= 0)
+			st->quotas.limit[r] = (uint64_t)cfg->limit[r];
+	st->caller_netns = cfg->caller_netns;
+	st->up = cfg->up;
 }
 
 void stack_fini(struct stack *st)
