@@ -347,6 +347,7 @@ out_stack:
 	 * names need not be dropped: the mount goes with the daemon. */
 	stack_fini(&d.fs.st);
 	fh_free_all(&d.fs);
+	names_fini(&d.fs.named);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	free(d.buf.mem);

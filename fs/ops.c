@@ -70,9 +70,10 @@ static void reply_entry(fuse_req_t req, const struct node *n)
 	struct fuse_entry_param e = { .attr_timeout = attr_time(req, n->file),
 				      .entry_timeout = cache_time(n->file) };
 
-	/* Its folder's name must be dropped when it closes (sockfs_gone_notify). */
-	if (n->sock)
-		n->sock->named = true;
+	/* Its folder's name must be dropped when it closes (sockfs_gone_notify);
+	 * a name that could not be noted is not cached. */
+	if (n->sock && !names_add(&ctx(req)->named, n->sock->id))
+		e.attr_timeout = e.entry_timeout = 0.0;
 	tree_stat(ctx(req), n, &e.attr);
 	e.ino = e.attr.st_ino;
 	fuse_reply_entry(req, &e);
@@ -209,7 +210,7 @@ static void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		 * nobody close with a listener, and their names are dropped
 		 * just after: not before the answer, because the kernel holds
 		 * the kind folder's lock until the rmdir is answered. */
-		n.sock->named = false;
+		names_take(&ctx(req)->named, n.sock->id);
 		sock_close(n.sock);
 	}
 	fuse_reply_err(req, err);
@@ -496,8 +497,8 @@ void sockfs_gone_notify(void *arg, struct sock *s)
 {
 	struct fsctx *fs = arg;
 
-	if (fs->ending)
-		return;		/* the mount goes with the daemon */
+	if (!names_take(&fs->named, s->id) || fs->ending)
+		return;		/* never cached; or the mount goes with the daemon */
 	inval_name(fs->inval, tree_ino(F_KINDDIR, (int)s->kind, 0), s->name,
 		   tree_ino(F_SOCKDIR, (int)s->kind, s->id));
 }

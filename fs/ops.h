@@ -9,7 +9,7 @@
 extern const struct fuse_lowlevel_ops sockfs_ops;
 
 /* The stack's gone_notify: drops a closed socket's name from the
- * kernel's cache (inval.c). */
+ * kernel's cache (inval.c), if fs handed it out. */
 void sockfs_gone_notify(void *fs, struct sock *s);
 
 #endif

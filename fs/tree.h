@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "list.h"
+#include "names.h"
 #include "sock.h"
 
 /* The most one read or write request carries (libfuse's limit, 256 pages).
@@ -76,6 +77,7 @@ struct fsctx {
 	 * will never release. */
 	struct list open_files;
 	struct inval *inval;	/* drops closed sockets' names (inval.c) */
+	struct names named;	/* the sockets whose names it must drop */
 	bool shared;		/* -o allow_other: other users call too */
 	bool ending;		/* closed sockets' names are dropped no more */
 };

@@ -442,7 +442,7 @@ void sock_close(struct sock *s)
 	st->nsocks--;
 	/* Before its waiters hear of the close, so that the layer above can
 	 * make their answers wait until the name is gone. */
-	if (s->named && st->up.gone_notify)
+	if (st->up.gone_notify)
 		st->up.gone_notify(st->up.arg, s);
 	sock_untie(s);
 	/* Connections accepted for nobody go with their listener. */

@@ -126,9 +126,6 @@ struct sock {
 	struct sock *cnext, *cprev;		/* in listener->children */
 	struct sock *children, *children_tail;
 	bool delivered;
-	/* The layer above handed this name out to be cached (gone_notify
-	 * runs when it closes); it clears it when it forgets the name itself. */
-	bool named;
 
 	struct rfile *files[SOCK_FILES_MAX];
 	struct cmsg_out *pending;	/* cmsg written for the next data write */
@@ -152,8 +149,8 @@ struct stack_upcalls {
 	/* Polled handle H may have become ready, or its socket closed; it
 	 * is polled no more.  h->owner is the front end's open file. */
 	void (*poll_notify)(void *arg, struct handle *h);
-	/* A socket whose name was handed out (s->named) closes, before its
-	 * waiters are answered. */
+	/* S closes, before its waiters are answered: the front end may make
+	 * their answers wait until it has taken S's name back. */
 	void (*gone_notify)(void *arg, struct sock *s);
 	void *arg;
 };
