@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "access.h"
-#include "stack.h"
 
 struct fh *fh_open(struct fsctx *fs, const struct node *n, struct caller who, bool acts)
 {
@@ -34,11 +33,11 @@ static void poll_drop(struct fh *fh)
 	fh->ph = NULL;
 }
 
-uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, bool watch)
+uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, poll_fn ready_for)
 {
 	uint32_t ready;
 
-	if (!watch) {
+	if (ready_for == NULL) {
 		if (ph)
 			fuse_pollhandle_destroy(ph);
 		return POLLIN | POLLOUT;
@@ -47,7 +46,7 @@ uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, boo
 	poll_drop(fh);
 	fh->ph = ph;
 	/* The stack watches the socket exactly while PH is kept here. */
-	ready = sock_poll(fh->h, events, ph != NULL);
+	ready = ready_for(fh->h, events, ph != NULL);
 	if (ready & (events | POLLERR | POLLHUP))
 		poll_drop(fh);
 	return ready;

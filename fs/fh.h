@@ -32,10 +32,13 @@ void fh_free(struct fsctx *fs, struct fh *fh);
  * the kernel sends no release for them.  Call after stack_fini. */
 void fh_free_all(struct fsctx *fs);
 
-/* Answers a poll of FH for EVENTS with what it is ready for.  With WATCH
- * (a socket's stream files) and PH, a poll that must wait keeps PH until
- * fh_poll_ready; otherwise the file is always ready and PH goes at once. */
-uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, bool watch);
+/* What a file is ready for (sock_poll); NULL: it never blocks. */
+typedef uint32_t (*poll_fn)(struct handle *h, uint32_t events, bool watch);
+
+/* Answers a poll of FH for EVENTS with what READY_FOR says it is ready for.
+ * With PH, a poll that must wait keeps PH until fh_poll_ready; otherwise
+ * PH goes at once. */
+uint32_t fh_poll(struct fh *fh, uint32_t events, struct fuse_pollhandle *ph, poll_fn ready_for);
 /* The stack's poll_notify: wakes the poll(2) waiting on H's open file. */
 void fh_poll_ready(void *fs, struct handle *h);
 

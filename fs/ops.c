@@ -4,22 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "accept.h"
 #include "access.h"
-#include "cmsgwrite.h"
-#include "ctlexec.h"
-#include "data.h"
 #include "fh.h"
 #include "inval.h"
 #include "rfile.h"
-#include "sockname.h"
-#include "status.h"
 #include "tree.h"
 
 /* How long the kernel may keep a name and its attributes without asking
@@ -233,6 +226,7 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
 	struct fh *fh;
+	const struct sock_file *row;
 	int acc = fi->flags & O_ACCMODE;
 	int err = -tree_node(ctx(req), ino, &n);
 
@@ -246,7 +240,8 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, err);
 		return;
 	}
-	fh = fh_open(ctx(req), &n, caller_of(req), n.file == F_CTL || n.file == F_CMSG);
+	row = tree_sock_file(n.file);
+	fh = fh_open(ctx(req), &n, caller_of(req), row && row->acts);
 	if (fh == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -268,90 +263,27 @@ static void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 
 /* --- text files: contents fixed at the first read --- */
 
-static char *json_text(json_t *j, size_t *len)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	char *t = NULL;
-
-	json_decref(j);
-	if (s && (t = malloc(strlen(s) + 2)) != NULL) {
-		*len = (size_t)sprintf(t, "%s\n", s);
-	}
-	free(s);
-	return t;
-}
-
-static char *line_text(const char *s, size_t *len)
-{
-	char *t = malloc(strlen(s) + 2);
-
-	if (t)
-		*len = (size_t)sprintf(t, "%s\n", s);
-	return t;
-}
-
 /* Builds the text of FH's file; returns 0 or an errno. */
 static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 {
-	struct sock *s = fh->h ? fh->h->sock : NULL;
-	struct caller who = caller_of(req);
-	char buf[2 * ADDR_TEXT_MAX + 64];	/* sock_summary: two addresses */
-	int err = 0;
+	const struct sock_file *row = tree_sock_file(fh->file);
+	struct text_req t = { &ctx(req)->st, fh->h ? fh->h->sock : NULL, fh->kind, caller_of(req) };
 
-	if (fh->file == F_SOCKETS) {
-		*text = json_text(stack_sockets_json(&ctx(req)->st, &who), len);
-		return *text ? 0 : ENOMEM;
-	}
-	if (fh->file == F_USAGE) {
-		*text = json_text(stack_usage_json(&ctx(req)->st, &who), len);
-		return *text ? 0 : ENOMEM;
-	}
-	if (fh->file == F_CLONE) {
-		err = -sock_create_as(&ctx(req)->st, fh->kind, NULL, &who, &s);
-		*text = err ? NULL : line_text(s->name, len);
-		return err ? err : *text ? 0 : ENOMEM;
-	}
-	if (fh->file == F_PAIR) {
-		struct sock *b;
-		err = -sock_pair_as(&ctx(req)->st, fh->kind, &who, &s, &b);
-		if (err)
-			return err;
-		snprintf(buf, sizeof(buf), "%s %s", s->name, b->name);
-		*text = line_text(buf, len);
-		return *text ? 0 : ENOMEM;
-	}
-	if (s == NULL)
-		return ENOENT;	/* the socket was closed while the file was open */
 	switch (fh->file) {
-	case F_CTL:
-		sock_summary(s, buf, sizeof(buf));
-		buf[strcspn(buf, "\n")] = '\0';
-		break;
-	case F_PEER:
-		err = -sock_peer_text(s, buf, sizeof(buf));
-		break;
-	case F_LOCAL:
-		err = -sock_local_text(s, buf, sizeof(buf));
-		break;
-	case F_ERR:
-		snprintf(buf, sizeof(buf), "%s", s->err);
-		break;
-	case F_STATUS:
-		*text = json_text(sock_status_json(s), len);
-		return *text ? 0 : ENOMEM;
-	case F_CMSG:
-		*text = json_text(msg_meta_json(s, reader_log_find(s->log, who.pid)), len);
-		return *text ? 0 : ENOMEM;
+	case F_SOCKETS:
+		return text_sockets(&t, text, len);
+	case F_USAGE:
+		return text_usage(&t, text, len);
+	case F_CLONE:
+		return text_clone(&t, text, len);
+	case F_PAIR:
+		return text_pair(&t, text, len);
 	default:
-		return EINVAL;
+		break;
 	}
-	if (err) {
-		if (fh->file == F_PEER)
-			sock_set_err(s, "peer", strerror(err));
-		return err;
-	}
-	*text = line_text(buf, len);
-	return *text ? 0 : ENOMEM;
+	if (t.s == NULL)
+		return ENOENT;	/* the socket was closed while the file was open */
+	return row->text(&t, text, len);
 }
 
 static void read_text(fuse_req_t req, struct fh *fh, size_t size)
@@ -459,10 +391,8 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	rq = request(req, fi, size, read_done);
 	if (tree_is_file_slot(fh->file))
 		w = rfile_read(fh->h, fh->file - F_FILE0, &rq, off);
-	else if (fh->file == F_LISTEN)
-		w = accept_read(fh->h, &rq);
 	else
-		w = data_read(fh->h, &rq);
+		w = tree_sock_file(fh->file)->read(fh->h, &rq);
 	if (w)
 		fuse_req_interrupt_func(req, on_interrupt, w);
 }
@@ -481,12 +411,8 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	rq = request(req, fi, size, write_done);
 	if (tree_is_file_slot(fh->file))
 		w = rfile_write(fh->h, fh->file - F_FILE0, &rq, buf, size, off);
-	else if (fh->file == F_DATA)
-		w = data_write(fh->h, &rq, buf, size);
-	else if (fh->file == F_CMSG)
-		w = cmsg_write(fh->h, &rq, buf, size);
 	else
-		w = ctl_write(fh->h, &rq, buf, size);
+		w = tree_sock_file(fh->file)->write(fh->h, &rq, buf, size);
 	if (w)
 		fuse_req_interrupt_func(req, on_interrupt, w);
 }
@@ -509,10 +435,10 @@ static void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		     struct fuse_pollhandle *ph)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	const struct sock_file *row = tree_sock_file(fh->file);
 
 	/* Text files never block; received files are not watched. */
-	fuse_reply_poll(req, fh_poll(fh, fi->poll_events, ph,
-				     !tree_is_text(fh->file) && !tree_is_file_slot(fh->file)));
+	fuse_reply_poll(req, fh_poll(fh, fi->poll_events, ph, row ? row->poll : NULL));
 }
 
 const struct fuse_lowlevel_ops sockfs_ops = {
