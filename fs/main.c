@@ -16,6 +16,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include "fh.h"
 #include "inval.h"
 #include "notify.h"
 #include "ops.h"
@@ -233,13 +234,25 @@ static int run(struct daemon *d)
  * lock held by a request only the loop answers.  At most two seconds. */
 static void drain_invals(struct daemon *d)
 {
-	d->fs.st.gone_notify = NULL;
+	d->fs.ending = true;
 	d->draining = true;
 	for (int i = 0; i < 200 && d->draining && !inval_idle(d->fs.inval); i++)
 		loop_once(&d->fs.st.loop, 10);
 	d->draining = false;
 	inval_stop(d->fs.inval);
 	d->fs.inval = NULL;
+}
+
+/* The options for the stack, and how it calls fs. */
+static void configure_stack(struct fsctx *fs, const struct sockfs_opts *so)
+{
+	struct stack_config cfg = {
+		.caller_netns = so->netns && strcmp(so->netns, "caller") == 0,
+		.up = { .poll_notify = fh_poll_ready, .gone_notify = sockfs_gone_notify, .arg = fs },
+	};
+
+	memcpy(cfg.limit, so->limit, sizeof(cfg.limit));
+	stack_configure(&fs->st, &cfg);
 }
 
 /* Every socket and received file is one of the daemon's descriptors: the
@@ -319,14 +332,9 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "sockfs: cannot start the socket layer\n");
 		goto out_mount;
 	}
-	for (int r = 0; r < Q_COUNT; r++)
-		if (so.limit[r] >= 0)
-			d.fs.st.quotas.limit[r] = (uint64_t)so.limit[r];
-	d.fs.st.caller_netns = so.netns && strcmp(so.netns, "caller") == 0;
-	d.fs.st.poll_notify = sockfs_poll_notify;
+	configure_stack(&d.fs, &so);
+	/* Without the thread, names just expire (inval_name does nothing). */
 	d.fs.inval = inval_start(d.fs.se);
-	if (d.fs.inval)
-		d.fs.st.gone_notify = sockfs_gone_notify;
 	if (watch_signals(&d) != 0)
 		goto out_stack;
 	if (notify_ready(opts.mountpoint) != 0)
@@ -338,7 +346,8 @@ out_stack:
 	/* Every socket closes; whoever still waits gets an answer.  Their
 	 * names need not be dropped: the mount goes with the daemon. */
 	stack_fini(&d.fs.st);
-	sockfs_free_open_files(&d.fs);
+	fh_free_all(&d.fs);
+	names_fini(&d.fs.named);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	free(d.buf.mem);

@@ -4,22 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "accept.h"
 #include "access.h"
-#include "cmsgwrite.h"
-#include "ctlexec.h"
-#include "data.h"
+#include "fh.h"
 #include "inval.h"
 #include "rfile.h"
-#include "sockname.h"
-#include "status.h"
 #include "tree.h"
 
 /* How long the kernel may keep a name and its attributes without asking
@@ -35,15 +28,6 @@ static double cache_time(enum file_type f)
 {
 	return tree_is_file_slot(f) ? 0.0 : CACHE_SECONDS;
 }
-
-/* One open file.  Socket files share the stack's handle; the others
- * (clone, sockets) get a handle of their own with no socket. */
-struct fh {
-	enum file_type file;
-	int kind;
-	struct handle *h;
-	struct fh *next, *prev;		/* in fsctx->open_files */
-};
 
 static struct fsctx *ctx(fuse_req_t req)
 {
@@ -79,9 +63,10 @@ static void reply_entry(fuse_req_t req, const struct node *n)
 	struct fuse_entry_param e = { .attr_timeout = attr_time(req, n->file),
 				      .entry_timeout = cache_time(n->file) };
 
-	/* Its folder's name must be dropped when it closes (sockfs_gone_notify). */
-	if (n->sock)
-		n->sock->named = true;
+	/* Its folder's name must be dropped when it closes (sockfs_gone_notify);
+	 * a name that could not be noted is not cached. */
+	if (n->sock && !names_add(&ctx(req)->named, n->sock->id))
+		e.attr_timeout = e.entry_timeout = 0.0;
 	tree_stat(ctx(req), n, &e.attr);
 	e.ino = e.attr.st_ino;
 	fuse_reply_entry(req, &e);
@@ -218,7 +203,7 @@ static void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		 * nobody close with a listener, and their names are dropped
 		 * just after: not before the answer, because the kernel holds
 		 * the kind folder's lock until the rmdir is answered. */
-		n.sock->named = false;
+		names_take(&ctx(req)->named, n.sock->id);
 		sock_close(n.sock);
 	}
 	fuse_reply_err(req, err);
@@ -237,40 +222,11 @@ static void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, err);
 }
 
-static void fh_link(struct fsctx *fs, struct fh *fh)
-{
-	fh->prev = NULL;
-	fh->next = fs->open_files;
-	if (fh->next)
-		fh->next->prev = fh;
-	fs->open_files = fh;
-}
-
-/* Unlinks FH and frees it with its handle. */
-static void fh_free(struct fsctx *fs, struct fh *fh)
-{
-	if (fh->prev)
-		fh->prev->next = fh->next;
-	else
-		fs->open_files = fh->next;
-	if (fh->next)
-		fh->next->prev = fh->prev;
-	if (fh->h->poll_handle)
-		fuse_pollhandle_destroy(fh->h->poll_handle);
-	handle_close(fh->h);
-	free(fh);
-}
-
-void sockfs_free_open_files(struct fsctx *fs)
-{
-	while (fs->open_files)
-		fh_free(fs, fs->open_files);
-}
-
 static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
 	struct fh *fh;
+	const struct sock_file *row;
 	int acc = fi->flags & O_ACCMODE;
 	int err = -tree_node(ctx(req), ino, &n);
 
@@ -284,23 +240,16 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, err);
 		return;
 	}
-	if ((fh = calloc(1, sizeof(*fh))) != NULL)
-		fh->h = n.sock ? handle_open_as(n.sock, n.file, caller_of(req),
-						n.file == F_CTL || n.file == F_CMSG)
-			       : calloc(1, sizeof(*fh->h));
-	if (fh == NULL || fh->h == NULL) {
-		free(fh);
+	row = tree_sock_file(n.file);
+	fh = fh_open(ctx(req), &n, caller_of(req), row && row->acts);
+	if (fh == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	fh->file = n.file;
-	fh->kind = n.kind;
-	fh->h->file = n.file;
 	fi->fh = (uint64_t)(uintptr_t)fh;
 	/* Pipe-like (no page cache, no seeking, no size); fileN keeps offsets. */
 	fi->direct_io = 1;
 	fi->nonseekable = !tree_is_file_slot(n.file);
-	fh_link(ctx(req), fh);
 	/* An open whose caller is gone gets no release: undo it here. */
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		fh_free(ctx(req), fh);
@@ -314,110 +263,46 @@ static void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 
 /* --- text files: contents fixed at the first read --- */
 
-static char *json_text(json_t *j, size_t *len)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	char *t = NULL;
-
-	json_decref(j);
-	if (s && (t = malloc(strlen(s) + 2)) != NULL) {
-		*len = (size_t)sprintf(t, "%s\n", s);
-	}
-	free(s);
-	return t;
-}
-
-static char *line_text(const char *s, size_t *len)
-{
-	char *t = malloc(strlen(s) + 2);
-
-	if (t)
-		*len = (size_t)sprintf(t, "%s\n", s);
-	return t;
-}
-
 /* Builds the text of FH's file; returns 0 or an errno. */
 static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 {
-	struct sock *s = fh->h->sock;
-	struct caller who = caller_of(req);
-	char buf[2 * ADDR_TEXT_MAX + 64];	/* sock_summary: two addresses */
-	int err = 0;
+	const struct sock_file *row = tree_sock_file(fh->file);
+	struct text_req t = { &ctx(req)->st, fh->h ? fh->h->sock : NULL, fh->kind, caller_of(req) };
 
-	if (fh->file == F_SOCKETS) {
-		*text = json_text(stack_sockets_json(&ctx(req)->st, &who), len);
-		return *text ? 0 : ENOMEM;
-	}
-	if (fh->file == F_USAGE) {
-		*text = json_text(stack_usage_json(&ctx(req)->st, &who), len);
-		return *text ? 0 : ENOMEM;
-	}
-	if (fh->file == F_CLONE) {
-		err = -sock_create_as(&ctx(req)->st, fh->kind, NULL, &who, &s);
-		*text = err ? NULL : line_text(s->name, len);
-		return err ? err : *text ? 0 : ENOMEM;
-	}
-	if (fh->file == F_PAIR) {
-		struct sock *b;
-		err = -sock_pair_as(&ctx(req)->st, fh->kind, &who, &s, &b);
-		if (err)
-			return err;
-		snprintf(buf, sizeof(buf), "%s %s", s->name, b->name);
-		*text = line_text(buf, len);
-		return *text ? 0 : ENOMEM;
-	}
-	if (s == NULL)
-		return ENOENT;	/* the socket was closed while the file was open */
 	switch (fh->file) {
-	case F_CTL:
-		sock_summary(s, buf, sizeof(buf));
-		buf[strcspn(buf, "\n")] = '\0';
-		break;
-	case F_PEER:
-		err = -sock_peer_text(s, buf, sizeof(buf));
-		break;
-	case F_LOCAL:
-		err = -sock_local_text(s, buf, sizeof(buf));
-		break;
-	case F_ERR:
-		snprintf(buf, sizeof(buf), "%s", s->err);
-		break;
-	case F_STATUS:
-		*text = json_text(sock_status_json(s), len);
-		return *text ? 0 : ENOMEM;
-	case F_CMSG:
-		*text = json_text(msg_meta_json(s, reader_log_find(s->log, who.pid)), len);
-		return *text ? 0 : ENOMEM;
+	case F_SOCKETS:
+		return text_sockets(&t, text, len);
+	case F_USAGE:
+		return text_usage(&t, text, len);
+	case F_CLONE:
+		return text_clone(&t, text, len);
+	case F_PAIR:
+		return text_pair(&t, text, len);
 	default:
-		return EINVAL;
+		break;
 	}
-	if (err) {
-		if (fh->file == F_PEER)
-			sock_set_err(s, "peer", strerror(err));
-		return err;
-	}
-	*text = line_text(buf, len);
-	return *text ? 0 : ENOMEM;
+	if (t.s == NULL)
+		return ENOENT;	/* the socket was closed while the file was open */
+	return row->text(&t, text, len);
 }
 
 static void read_text(fuse_req_t req, struct fh *fh, size_t size)
 {
-	struct handle *h = fh->h;
 	size_t n;
 
-	if (!h->snapped) {
-		int err = make_text(req, fh, &h->snap, &h->snap_len);
+	if (!fh->snapped) {
+		int err = make_text(req, fh, &fh->snap, &fh->snap_len);
 		if (err) {
 			fuse_reply_err(req, err);
 			return;
 		}
-		h->snapped = true;
+		fh->snapped = true;
 	}
-	n = h->snap_len - h->snap_off;
+	n = fh->snap_len - fh->snap_off;
 	if (n > size)
 		n = size;
-	fuse_reply_buf(req, h->snap + h->snap_off, n);
-	h->snap_off += n;
+	fuse_reply_buf(req, fh->snap + fh->snap_off, n);
+	fh->snap_off += n;
 }
 
 /* --- data and ctl: may wait --- */
@@ -506,10 +391,8 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	rq = request(req, fi, size, read_done);
 	if (tree_is_file_slot(fh->file))
 		w = rfile_read(fh->h, fh->file - F_FILE0, &rq, off);
-	else if (fh->file == F_LISTEN)
-		w = accept_read(fh->h, &rq);
 	else
-		w = data_read(fh->h, &rq);
+		w = tree_sock_file(fh->file)->read(fh->h, &rq);
 	if (w)
 		fuse_req_interrupt_func(req, on_interrupt, w);
 }
@@ -528,59 +411,34 @@ static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 	rq = request(req, fi, size, write_done);
 	if (tree_is_file_slot(fh->file))
 		w = rfile_write(fh->h, fh->file - F_FILE0, &rq, buf, size, off);
-	else if (fh->file == F_DATA)
-		w = data_write(fh->h, &rq, buf, size);
-	else if (fh->file == F_CMSG)
-		w = cmsg_write(fh->h, &rq, buf, size);
 	else
-		w = ctl_write(fh->h, &rq, buf, size);
+		w = tree_sock_file(fh->file)->write(fh->h, &rq, buf, size);
 	if (w)
 		fuse_req_interrupt_func(req, on_interrupt, w);
 }
 
 /* --- the kernel's cache --- */
 
-void sockfs_gone_notify(struct sock *s)
+void sockfs_gone_notify(void *arg, struct sock *s)
 {
-	struct fsctx *fs = (struct fsctx *)((char *)s->st - offsetof(struct fsctx, st));
+	struct fsctx *fs = arg;
 
+	if (!names_take(&fs->named, s->id) || fs->ending)
+		return;		/* never cached; or the mount goes with the daemon */
 	inval_name(fs->inval, tree_ino(F_KINDDIR, (int)s->kind, 0), s->name,
 		   tree_ino(F_SOCKDIR, (int)s->kind, s->id));
 }
 
 /* --- poll --- */
 
-void sockfs_poll_notify(struct handle *h)
-{
-	fuse_lowlevel_notify_poll(h->poll_handle);
-	fuse_pollhandle_destroy(h->poll_handle);
-	h->poll_handle = NULL;
-}
-
 static void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		     struct fuse_pollhandle *ph)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
-	struct handle *h = fh->h;
-	uint32_t ready;
+	const struct sock_file *row = tree_sock_file(fh->file);
 
-	if (tree_is_text(fh->file) || tree_is_file_slot(fh->file)) {
-		/* Text files never block; received files are not watched. */
-		if (ph)
-			fuse_pollhandle_destroy(ph);
-		fuse_reply_poll(req, POLLIN | POLLOUT);
-		return;
-	}
-	/* One poll handle per open file: a newer one replaces the old. */
-	if (h->poll_handle)
-		fuse_pollhandle_destroy(h->poll_handle);
-	h->poll_handle = ph;
-	ready = sock_poll(h, fi->poll_events);
-	if (h->poll_handle && (ready & (fi->poll_events | POLLERR | POLLHUP))) {
-		fuse_pollhandle_destroy(h->poll_handle);
-		h->poll_handle = NULL;
-	}
-	fuse_reply_poll(req, ready);
+	/* Text files never block; received files are not watched. */
+	fuse_reply_poll(req, fh_poll(fh, fi->poll_events, ph, row ? row->poll : NULL));
 }
 
 const struct fuse_lowlevel_ops sockfs_ops = {

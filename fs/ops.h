@@ -8,16 +8,8 @@
 
 extern const struct fuse_lowlevel_ops sockfs_ops;
 
-/* The stack's poll_notify: wakes a poll(2) waiting on H's file. */
-void sockfs_poll_notify(struct handle *h);
-
 /* The stack's gone_notify: drops a closed socket's name from the
- * kernel's cache (inval.c). */
-void sockfs_gone_notify(struct sock *s);
-
-struct fsctx;
-/* Frees the files still open at shutdown: after an unmount or a signal
- * the kernel sends no release for them.  Call after stack_fini. */
-void sockfs_free_open_files(struct fsctx *fs);
+ * kernel's cache (inval.c), if fs handed it out. */
+void sockfs_gone_notify(void *fs, struct sock *s);
 
 #endif

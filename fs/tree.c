@@ -11,28 +11,6 @@
 #include "access.h"
 #include "rfile.h"
 
-/* The files of a socket folder, in listing order. */
-static const struct {
-	const char *name;
-	enum file_type file;
-	bool listens;		/* only in kinds that listen */
-} sock_files[] = {
-	{ "cmsg", F_CMSG, false },
-	{ "ctl", F_CTL, false },
-	{ "data", F_DATA, false },
-	{ "err", F_ERR, false },
-	{ "listen", F_LISTEN, true },
-	{ "local", F_LOCAL, false },
-	{ "peer", F_PEER, false },
-	{ "status", F_STATUS, false },
-};
-#define N_SOCK_FILES (sizeof(sock_files) / sizeof(sock_files[0]))
-
-static bool has_file(int kind, size_t i)
-{
-	return !sock_files[i].listens || kind_info((enum kind)kind)->listens;
-}
-
 /* Kind folders list clone and pair first; sockets follow at offset
  * id + this. */
 #define SOCK_OFF_BASE 16
@@ -49,16 +27,17 @@ int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n)
 	n->file = (enum file_type)(ino & 0xff);
 	n->kind = (int)((ino >> 8) & 0xff) - 1;
 	n->sock = NULL;
-	if (n->file == F_NONE || (n->file >= F_TYPES && !tree_is_file_slot(n->file)) ||
+	if (n->file == F_NONE || (n->file > F_SOCKDIR && !tree_sock_file(n->file) &&
+				  !tree_is_file_slot(n->file)) ||
 	    n->kind >= KIND_COUNT || (n->kind >= 0 && !kind_available((enum kind)n->kind)))
 		return -ENOENT;
 	if ((n->file == F_ROOT || n->file == F_SOCKETS || n->file == F_USAGE) != (n->kind < 0))
 		return -ENOENT;
 	if (n->file == F_PAIR && !kind_info((enum kind)n->kind)->pairs)
 		return -ENOENT;
-	if (n->file == F_LISTEN && !kind_info((enum kind)n->kind)->listens)
+	if (tree_sock_file(n->file) && !sock_file_in(n->kind, (size_t)(n->file - F_SOCKFILE)))
 		return -ENOENT;
-	if (n->file >= F_SOCKDIR && n->file != F_PAIR) {
+	if (n->file >= F_SOCKDIR) {
 		n->sock = sock_by_id(&fs->st, id);
 		if (n->sock == NULL || (int)n->sock->kind != n->kind)
 			return -ENOENT;
@@ -76,12 +55,16 @@ bool tree_is_dir(enum file_type f)
 
 bool tree_is_text(enum file_type f)
 {
-	return f != F_DATA && f != F_LISTEN && !tree_is_file_slot(f) && !tree_is_dir(f);
+	const struct sock_file *row = tree_sock_file(f);
+
+	return row ? row->text != NULL : f == F_SOCKETS || f == F_USAGE || f == F_CLONE || f == F_PAIR;
 }
 
 bool tree_is_writable(enum file_type f)
 {
-	return f == F_CTL || f == F_DATA || f == F_CMSG || tree_is_file_slot(f);
+	const struct sock_file *row = tree_sock_file(f);
+
+	return row ? row->write != NULL : tree_is_file_slot(f);
 }
 
 /* "fileN" with N a slot holding a received file of S. */
@@ -147,9 +130,9 @@ int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
 	case F_KINDDIR:
 		return lookup_kind(fs, parent->kind, name, out);
 	case F_SOCKDIR:
-		for (size_t i = 0; i < N_SOCK_FILES; i++)
-			if (has_file(parent->kind, i) && strcmp(name, sock_files[i].name) == 0) {
-				*out = (struct node){ sock_files[i].file, parent->kind, parent->sock };
+		for (size_t i = 0; i < sock_files_count; i++)
+			if (sock_file_in(parent->kind, i) && strcmp(name, sock_files[i].name) == 0) {
+				*out = (struct node){ F_SOCKFILE + (int)i, parent->kind, parent->sock };
 				return 0;
 			}
 		if ((slot = file_slot(parent->sock, name)) >= 0) {
@@ -164,6 +147,8 @@ int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
 
 static mode_t node_mode(enum file_type f)
 {
+	if (tree_sock_file(f))
+		return S_IFREG | tree_sock_file(f)->mode;
 	switch (f) {
 	case F_ROOT:
 		return S_IFDIR | 0755;
@@ -177,10 +162,6 @@ static mode_t node_mode(enum file_type f)
 	case F_CLONE:
 	case F_PAIR:
 		return S_IFREG | 0444;
-	case F_CTL:
-	case F_DATA:
-	case F_CMSG:
-		return S_IFREG | 0600;
 	default:
 		return S_IFREG | 0400;
 	}
@@ -240,12 +221,12 @@ static bool dirent_root(off_t off, const char **name, struct node *child, off_t 
 	return false;
 }
 
-/* Received files follow the fixed files, at offset N_SOCK_FILES + slot. */
+/* Received files follow the fixed files, at offset sock_files_count + slot. */
 static bool file_dirent(const struct node *dir, off_t off, const char **name,
 			struct node *child, off_t *next)
 {
 	static char names[SOCK_FILES_MAX][12];
-	size_t slot = (size_t)off - N_SOCK_FILES;
+	size_t slot = (size_t)off - sock_files_count;
 
 	while (slot < SOCK_FILES_MAX && dir->sock->files[slot] == NULL)
 		slot++;
@@ -254,7 +235,7 @@ static bool file_dirent(const struct node *dir, off_t off, const char **name,
 	snprintf(names[slot], sizeof(names[slot]), "file%zu", slot);
 	*name = names[slot];
 	*child = (struct node){ F_FILE0 + (int)slot, dir->kind, dir->sock };
-	*next = (off_t)(N_SOCK_FILES + slot + 1);
+	*next = (off_t)(sock_files_count + slot + 1);
 	return true;
 }
 
@@ -268,12 +249,12 @@ bool tree_dirent(struct fsctx *fs, const struct node *dir, const struct caller *
 	case F_ROOT:
 		return dirent_root(off, name, child, next);
 	case F_SOCKDIR:
-		while ((size_t)off < N_SOCK_FILES && !has_file(dir->kind, (size_t)off))
+		while ((size_t)off < sock_files_count && !sock_file_in(dir->kind, (size_t)off))
 			off++;
-		if ((size_t)off >= N_SOCK_FILES)
+		if ((size_t)off >= sock_files_count)
 			return file_dirent(dir, off, name, child, next);
 		*name = sock_files[off].name;
-		*child = (struct node){ sock_files[off].file, dir->kind, dir->sock };
+		*child = (struct node){ F_SOCKFILE + (int)off, dir->kind, dir->sock };
 		*next = off + 1;
 		return true;
 	case F_KINDDIR:

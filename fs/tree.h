@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "files.h"
+#include "list.h"
+#include "names.h"
 #include "sock.h"
 
 /* The most one read or write request carries (libfuse's limit, 256 pages).
@@ -37,17 +40,10 @@ enum file_type {
 	F_USAGE,	/* the caller's usage against its limits (root: everyone's) */
 	F_KINDDIR,
 	F_CLONE,
-	F_SOCKDIR,
-	F_CTL,
-	F_DATA,
-	F_PEER,
-	F_LOCAL,
-	F_STATUS,
-	F_ERR,
-	F_LISTEN,	/* stream kinds: reads accept connections */
-	F_CMSG,		/* what came with the last message read (JSON) */
 	F_PAIR,		/* unix kinds' folders: reads make a socketpair */
-	F_TYPES,
+	F_SOCKDIR,	/* it and all below are a socket's */
+	/* A socket's files: F_SOCKFILE + their row in sock_files (files.c). */
+	F_SOCKFILE = 16,
 	/* Received files: fileN is F_FILE0 + N (SOCK_FILES_MAX of them). */
 	F_FILE0 = 64,
 };
@@ -57,13 +53,19 @@ static inline bool tree_is_file_slot(int f)
 	return f >= F_FILE0 && f < F_FILE0 + SOCK_FILES_MAX;
 }
 
+/* The row of socket file F, or NULL when F is no such file. */
+static inline const struct sock_file *tree_sock_file(int f)
+{
+	return f >= F_SOCKFILE && (size_t)(f - F_SOCKFILE) < sock_files_count
+		       ? &sock_files[f - F_SOCKFILE] : NULL;
+}
+
 struct node {
 	enum file_type file;
 	int kind;		/* -1 above the kind folders */
 	struct sock *sock;	/* for F_SOCKDIR and the files in it */
 };
 
-struct fh;
 struct inval;
 
 struct fsctx {
@@ -74,9 +76,11 @@ struct fsctx {
 	struct timespec start;
 	/* Every open file, so that shutdown can free those the kernel
 	 * will never release. */
-	struct fh *open_files;
+	struct list open_files;
 	struct inval *inval;	/* drops closed sockets' names (inval.c) */
+	struct names named;	/* the sockets whose names it must drop */
 	bool shared;		/* -o allow_other: other users call too */
+	bool ending;		/* closed sockets' names are dropped no more */
 };
 
 fuse_ino_t tree_ino(enum file_type file, int kind, uint64_t sock_id);
@@ -87,8 +91,8 @@ int tree_lookup(struct fsctx *fs, const struct node *parent, const char *name,
 		struct node *out);
 void tree_stat(struct fsctx *fs, const struct node *n, struct stat *st);
 bool tree_is_dir(enum file_type f);
-/* Text files hold a snapshot taken at the first read; data and listen
- * are live. */
+/* Text files hold a snapshot taken at the first read; streams (data,
+ * listen, fileN) are live. */
 bool tree_is_text(enum file_type f);
 bool tree_is_writable(enum file_type f);
 

@@ -113,9 +113,9 @@ int sock_pair_as(struct stack *st, enum kind k, const struct caller *who, struct
 	return err;
 }
 
-struct handle *handle_open_as(struct sock *s, int file, struct caller who, bool acts)
+struct handle *handle_open_as(struct sock *s, void *owner, struct caller who, bool acts)
 {
-	struct handle *h = handle_open(s, file);
+	struct handle *h = handle_open(s, owner);
 
 	if (h == NULL)
 		return NULL;

@@ -31,7 +31,7 @@ int sock_pair_as(struct stack *st, enum kind k, const struct caller *who, struct
 
 /* handle_open by WHO; with ACTS (ctl, cmsg), all WHO is now (actor.h)
  * is kept for the writes on it. */
-struct handle *handle_open_as(struct sock *s, int file, struct caller who, bool acts);
+struct handle *handle_open_as(struct sock *s, void *owner, struct caller who, bool acts);
 
 /* A write on H by RQ's caller: true, or false with RQ refused (EPERM,
  * the reason in err) when the writer is not the user who opened H (a

@@ -442,8 +442,8 @@ void sock_close(struct sock *s)
 	st->nsocks--;
 	/* Before its waiters hear of the close, so that the layer above can
 	 * make their answers wait until the name is gone. */
-	if (s->named && st->gone_notify)
-		st->gone_notify(s);
+	if (st->up.gone_notify)
+		st->up.gone_notify(st->up.arg, s);
 	sock_untie(s);
 	/* Connections accepted for nobody go with their listener. */
 	while (s->children)
@@ -461,8 +461,9 @@ void sock_close(struct sock *s)
 		h->next = h->prev = NULL;
 		h->sock = NULL;
 		/* A poller must hear that this file will never block again. */
-		if (h->poll_handle && st->poll_notify)
-			st->poll_notify(h);
+		if (h->polled && st->up.poll_notify)
+			st->up.poll_notify(st->up.arg, h);
+		h->polled = false;
 	}
 	if (s->fd >= 0)
 		drop_fd(s);
@@ -478,14 +479,14 @@ void sock_set_err(struct sock *s, const char *what, const char *reason)
 
 /* --- handles --- */
 
-struct handle *handle_open(struct sock *s, int file)
+struct handle *handle_open(struct sock *s, void *owner)
 {
 	struct handle *h = calloc(1, sizeof(*h));
 
 	if (h == NULL)
 		return NULL;
 	h->sock = s;
-	h->file = file;
+	h->owner = owner;
 	/* Opening any file of an accepted socket claims it. */
 	sock_untie(s);
 	h->next = s->handles;
@@ -506,11 +507,9 @@ void handle_close(struct handle *h)
 			s->handles = h->next;
 		if (h->next)
 			h->next->prev = h->prev;
-		h->poll_handle = NULL;
-		sock_update_interest(s);
+		sock_update_interest(s);	/* without H's poll */
 	}
 	free(h->rem);
-	free(h->snap);
 	free(h->actor);
 	free(h);
 }
@@ -531,7 +530,7 @@ void sock_update_interest(struct sock *s)
 	 * (sock_poll): then on the handshake, which asks for its own. */
 	if (!s->up)
 		for (struct handle *h = s->handles; h; h = h->next)
-			if (h->poll_handle)
+			if (h->polled)
 				ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
 	/* TLS may need the other direction: a handshake, or a read that
 	 * must first write (and the reverse). */

@@ -47,16 +47,12 @@ struct tlsup;
 struct handle {
 	struct sock *sock;		/* NULL once the socket is closed */
 	struct handle *next, *prev;	/* in sock->handles */
-	int file;			/* which file; the fs layer's business */
+	void *owner;			/* the front end's open file (handle_open) */
 	/* Message kinds: the rest of a message a short read left, and
 	 * whether the next read owes the caller an end-of-message 0. */
 	char *rem;
 	size_t rem_off, rem_len;
 	bool eom;
-	/* Text files: the contents as of the first read, served in order. */
-	char *snap;
-	size_t snap_len, snap_off;
-	bool snapped;
 	/* ctl: an open ctl is one sequence of commands that stops at its
 	 * first failure.  Once a write on it fails, later writes on the same
 	 * open file fail with this (negative) errno, running nothing. */
@@ -66,8 +62,10 @@ struct handle {
 	 * set-user-ID program handed the descriptor lends it nothing. */
 	struct caller opener;
 	struct actor *actor;
-	/* Poll: a handle the fs layer wants told about, and for what. */
-	void *poll_handle;
+	/* Poll: somebody waits for this open file to be ready for
+	 * poll_events; the socket is watched for it, and poll_notify runs
+	 * once, when it may be, and ends the wait (sock_poll). */
+	bool polled;
 	uint32_t poll_events;
 };
 
@@ -128,9 +126,6 @@ struct sock {
 	struct sock *cnext, *cprev;		/* in listener->children */
 	struct sock *children, *children_tail;
 	bool delivered;
-	/* The layer above handed this name out to be cached (gone_notify
-	 * runs when it closes); it clears it when it forgets the name itself. */
-	bool named;
 
 	struct rfile *files[SOCK_FILES_MAX];
 	struct cmsg_out *pending;	/* cmsg written for the next data write */
@@ -148,11 +143,17 @@ struct sock {
 	struct sock *knext, *kprev;		/* per kind, in id order */
 };
 
-/* Called when a polled handle may have become ready. */
-typedef void (*poll_notify_fn)(struct handle *h);
-/* Called when a socket whose name was handed out (s->named) closes,
- * before its waiters are answered. */
-typedef void (*gone_notify_fn)(struct sock *s);
+/* How the stack calls the front end above it (stack_configure); either
+ * may be NULL.  Each gets ARG first. */
+struct stack_upcalls {
+	/* Polled handle H may have become ready, or its socket closed; it
+	 * is polled no more.  h->owner is the front end's open file. */
+	void (*poll_notify)(void *arg, struct handle *h);
+	/* S closes, before its waiters are answered: the front end may make
+	 * their answers wait until it has taken S's name back. */
+	void (*gone_notify)(void *arg, struct sock *s);
+	void *arg;
+};
 
 /* How the socket layer calls up without naming what is above it: the
  * stack (stack.c) fills these in. */
@@ -174,8 +175,7 @@ struct stack {
 	size_t tab_size;			/* buckets, a power of two */
 	struct sock *kind_head[KIND_COUNT], *kind_tail[KIND_COUNT];
 	struct sock_hooks hooks;
-	poll_notify_fn poll_notify;
-	gone_notify_fn gone_notify;
+	struct stack_upcalls up;
 	struct timer trim;	/* gives freed memory back, a while after closes */
 	bool caller_netns;	/* each socket in its maker's network namespace */
 };
@@ -223,7 +223,8 @@ int sock_ensure_fd(struct sock *s, int family, const char **why);
 void sock_drop_fd(struct sock *s);
 
 /* Handles */
-struct handle *handle_open(struct sock *s, int file);
+/* OWNER is the front end's own open file, for it to find again from H. */
+struct handle *handle_open(struct sock *s, void *owner);
 void handle_close(struct handle *h);
 
 /* Recomputes what epoll should watch for S (after waiters or polls change). */

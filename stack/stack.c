@@ -18,7 +18,7 @@
 #include "tls.h"
 #include "tlsup.h"
 
-uint32_t sock_poll(struct handle *h, uint32_t events)
+uint32_t sock_poll(struct handle *h, uint32_t events, bool watch)
 {
 	struct sock *s = h->sock;
 	struct pollfd p;
@@ -43,7 +43,10 @@ uint32_t sock_poll(struct handle *h, uint32_t events)
 		if (poll(&p, 1, 0) == 1)
 			ready |= (uint32_t)p.revents;
 	}
-	if ((ready & (events | EPOLLERR | EPOLLHUP)) == 0 && h->poll_handle) {
+	/* Watched only while nothing asked for is ready: the poller is
+	 * answered now otherwise. */
+	h->polled = watch && (ready & (events | EPOLLERR | EPOLLHUP)) == 0;
+	if (h->polled) {
 		h->poll_events = events;
 		sock_update_interest(s);
 	}
@@ -53,8 +56,11 @@ uint32_t sock_poll(struct handle *h, uint32_t events)
 static void notify_pollers(struct sock *s, uint32_t events)
 {
 	for (struct handle *h = s->handles; h; h = h->next)
-		if (h->poll_handle && (h->poll_events & events) && s->st->poll_notify)
-			s->st->poll_notify(h);
+		if (h->polled && (h->poll_events & events)) {
+			h->polled = false;
+			if (s->st->up.poll_notify)
+				s->st->up.poll_notify(s->st->up.arg, h);
+		}
 }
 
 /* A socket's descriptor is ready: the operations waiting on it go on. */
@@ -142,6 +148,15 @@ fail_loop:
 	loop_fini(&st->loop);
 	quota_fini(&st->quotas);
 	return err;
+}
+
+void stack_configure(struct stack *st, const struct stack_config *cfg)
+{
+	for (int r = 0; r < Q_COUNT; r++)
+		if (cfg->limit[r] >= 0)
+			st->quotas.limit[r] = (uint64_t)cfg->limit[r];
+	st->caller_netns = cfg->caller_netns;
+	st->up = cfg->up;
 }
 
 void stack_fini(struct stack *st)

@@ -12,6 +12,7 @@ int main(void)
 
 	srunner_add_suite(sr, ctl_suite());
 	srunner_add_suite(sr, list_suite());
+	srunner_add_suite(sr, names_suite());
 	srunner_add_suite(sr, loop_suite());
 	srunner_add_suite(sr, sock_suite());
 	srunner_add_suite(sr, accept_suite());

@@ -10,6 +10,7 @@ Suite *ctl_suite(void);
 Suite *list_suite(void);
 Suite *loop_suite(void);
 Suite *meta_suite(void);
+Suite *names_suite(void);
 Suite *rfile_suite(void);
 Suite *sock_suite(void);
 Suite *tlsctx_suite(void);
