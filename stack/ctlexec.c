@@ -9,7 +9,6 @@
 #include "ctlexec.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,14 +56,6 @@ static int ensure_fd(struct ctl_wait *w, struct sock *s, int family)
 	return sock_ensure_fd_for(s, &w->w.who, family, &w->why);
 }
 
-/* A unix socket path is reached with the caller's rights: the kernel
- * checks search and write permission with the fsuid and groups. */
-static bool is_unix_path(const struct saddr *a)
-{
-	return a->ss.ss_family == AF_UNIX && a->len > sizeof(sa_family_t) &&
-	       ((const struct sockaddr_un *)&a->ss)->sun_path[0] != '\0';
-}
-
 /* A unix path's bind(2) or connect(2), made by a worker as the caller, in
  * the caller's root and working directory (callerfs.h): the path's lookup
  * may cross a file system that does not answer (a user's own FUSE mount,
@@ -102,8 +93,11 @@ static void path_call_run(struct job *j)
 
 static void path_call_free(struct job *j)
 {
-	close(((struct path_call *)j)->fd);
-	free(j);
+	struct path_call *pc = (struct path_call *)j;
+
+	if (pc->fd >= 0)
+		close(pc->fd);
+	free(pc);
 }
 
 static void ctl_resume(struct ctl_wait *w);
@@ -129,20 +123,14 @@ static int path_call_start(struct ctl_wait *w, struct sock *s, const struct sadd
 
 	if (pc == NULL)
 		return -ENOMEM;
-	if ((pc->fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
-		free(pc);
-		return -errno;
-	}
 	pc->j = (struct job){ .who = w->w.who, .run = path_call_run, .done = path_call_done,
 			      .discard = path_call_free, .paths = true, .actor = w->actor,
 			      .have_actor = true };
 	pc->w = w;
 	pc->a = *a;
 	pc->call = call;
-	if ((err = workers_submit(&s->st->workers, &pc->j)) != 0) {
-		path_call_free(&pc->j);
+	if ((err = workers_hand_off(&s->st->workers, &pc->j, s->fd, &pc->fd)) != 0)
 		return err;
-	}
 	w->call = pc;
 	sock_park(s, &w->w, &s->held);
 	return CMD_WAIT;
@@ -153,7 +141,7 @@ static int path_call_start(struct ctl_wait *w, struct sock *s, const struct sadd
 static int call_as(struct ctl_wait *w, struct sock *s, const struct saddr *a,
 		   int (*call)(int, const struct sockaddr *, socklen_t))
 {
-	if (!is_unix_path(a))
+	if (!addr_is_unix_path(a))
 		return call(s->fd, (const struct sockaddr *)&a->ss, a->len) < 0 ? -errno : 0;
 	if (w->called) {
 		w->called = false;
