@@ -90,6 +90,6 @@ int ctl_call(struct ctl_wait *w, struct sock *s, const struct saddr *a, ctl_call
 
 void ctl_path_release(struct ctl_wait *w)
 {
-	if (w->call)
+	if (w->step.state == CS_PATH)
 		w->call->j.cancelled = true;
 }

@@ -98,8 +98,8 @@ struct saddr *ctl_pick_addr(struct ctl_wait *w, const struct sock *s)
  * still armed is stopped. */
 void ctl_step_release(struct ctl_wait *w)
 {
-	if (w->w.loop)
+	if (w->step.state == CS_BACKLOG && w->w.loop)
 		timer_cancel(w->w.loop, &w->retry);
-	if (w->job)
+	if (w->step.state == CS_LOOKUP)
 		w->job->j.cancelled = true;
 }

@@ -32,8 +32,10 @@ enum {
 /*
  * Where the running command stands.  The states before the waits say
  * what the command does next; each wait state has its ways back, which
- * move the command out of it before it runs again, so a state is a wait
- * exactly while the write is parked in it.
+ * move the command out of it before it runs again (a command done goes to
+ * the next one's CS_BEGIN, a failure to CS_FAILED), so a state is a wait
+ * exactly while the write is parked in it, and the write's release knows
+ * from the state alone what to let go.
  */
 enum ctl_state {
 	CS_BEGIN = 0,	/* nothing done yet */
@@ -48,8 +50,8 @@ enum ctl_state {
 	CS_CONTEXT,	/* the TLS context (worker): CS_TLS_READY, or fails */
 	CS_PATH,	/* a unix path's bind or connect (worker): CS_CALLED */
 	CS_BACKLOG,	/* a full unix backlog's retry timer: CS_TRY */
-	CS_CONNECTING,	/* EPOLLOUT: done, the next address (CS_TRY), CS_HANDSHAKE, or fails */
-	CS_HANDSHAKE,	/* the TLS handshake: done, or fails */
+	CS_CONNECTING,	/* EPOLLOUT: CS_CONNECTED, the next address (CS_TRY), or fails */
+	CS_HANDSHAKE,	/* the TLS handshake: done (the next command), or fails */
 };
 
 /* The running command's own part, cleared for each command. */
@@ -71,7 +73,7 @@ struct ctl_wait {
 	const char *why;		/* a failure's reason, when strerror is not enough */
 	struct actor actor;		/* who the commands run as */
 	struct ctl_step step;
-	/* What a wait left outstanding, for the write's release. */
+	/* What the wait in progress runs on, for its release to let go. */
 	struct resolve_job *job;	/* CS_LOOKUP */
 	struct path_call *call;		/* CS_PATH */
 	struct timer retry;		/* CS_BACKLOG */
