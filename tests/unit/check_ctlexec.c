@@ -60,17 +60,6 @@ static struct ctl_wait *parked(struct handle *h, struct result *r, const char *c
 	return w;
 }
 
-/* Runs the loop while W waits, until it waits in STATE. */
-static void run_until_state(struct ctl_wait *w, struct result *r, enum ctl_state state)
-{
-	uint64_t start_ms = loop_now_ms();
-
-	while (!r->done && w->step.state != state && loop_now_ms() - start_ms < 3000)
-		loop_once(&st.loop, 10);
-	ck_assert_msg(!r->done, "finished with %zd before waiting in %d", r->res, state);
-	ck_assert_int_eq(w->step.state, state);
-}
-
 static void run_loop_ms(uint64_t ms)
 {
 	uint64_t start_ms = loop_now_ms();
@@ -403,6 +392,17 @@ END_TEST
 /* --- CS_CONTEXT and CS_HANDSHAKE: starttls between two sockfs sockets --- */
 
 #if HAVE_TLS
+/* Runs the loop while W waits, until it waits in STATE. */
+static void run_until_state(struct ctl_wait *w, struct result *r, enum ctl_state state)
+{
+	uint64_t start_ms = loop_now_ms();
+
+	while (!r->done && w->step.state != state && loop_now_ms() - start_ms < 3000)
+		loop_once(&st.loop, 10);
+	ck_assert_msg(!r->done, "finished with %zd before waiting in %d", r->res, state);
+	ck_assert_int_eq(w->step.state, state);
+}
+
 /* The certificate and key in DIR; a client trusts the certificate. */
 static char certfile[96], keyfile[96];
 
