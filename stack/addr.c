@@ -227,6 +227,12 @@ int addr_parse(enum kind k, const char *text, struct saddr *out,
 	return parse_unix(text, out, why);
 }
 
+bool addr_is_unix_path(const struct saddr *a)
+{
+	return a->ss.ss_family == AF_UNIX && a->len > sizeof(sa_family_t) &&
+	       ((const struct sockaddr_un *)&a->ss)->sun_path[0] != '\0';
+}
+
 void addr_set_port(struct saddr *a, unsigned port)
 {
 	if (a->ss.ss_family == AF_INET)

@@ -3,6 +3,7 @@
 #ifndef SOCKFS_ADDR_H
 #define SOCKFS_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -35,6 +36,11 @@ enum addr_result {
  */
 int addr_parse(enum kind k, const char *text, struct saddr *out,
 	       struct hostport *name, const char **why);
+
+/* Whether A names a unix socket by a path in the file system (not an
+ * abstract name, not unnamed): the kernel looks such a path up with the
+ * caller's rights, so a worker reaches it as the caller. */
+bool addr_is_unix_path(const struct saddr *a);
 
 /* Sets the port of an inet address (a resolved one, say). */
 void addr_set_port(struct saddr *a, unsigned port);

@@ -321,8 +321,7 @@ static bool to_path(struct sock *s, struct write_wait *ww)
 	const struct saddr *a = ww->cmsg && ww->cmsg->has_to ? &ww->cmsg->to
 			      : s->has_dest && s->state != SS_CONNECTED ? &s->dest : NULL;
 
-	return s->fd >= 0 && !kind_info(s->kind)->stream && a && a->ss.ss_family == AF_UNIX &&
-	       a->len > sizeof(sa_family_t) && ((const struct sockaddr_un *)&a->ss)->sun_path[0];
+	return s->fd >= 0 && !kind_info(s->kind)->stream && a && addr_is_unix_path(a);
 }
 
 /* The path is found in the writer's world and the writer must be allowed
@@ -356,7 +355,8 @@ static void path_send_free(struct job *j)
 {
 	struct path_send *ps = (struct path_send *)j;
 
-	close(ps->fd);
+	if (ps->fd >= 0)
+		close(ps->fd);
 	free(ps->data);
 	cmsg_out_free(ps->cmsg);
 	free(ps);
@@ -365,7 +365,8 @@ static void path_send_free(struct job *j)
 static void path_send_done(struct job *j);
 
 /* The job borrows the write's data and cmsg (their fds stay open while it
- * sends) and hands them back when it is done. */
+ * sends) and hands them back when it is done.  A job that could not start
+ * frees them with itself: the write fails at once and needs them no more. */
 static int path_send_start(struct sock *s, struct write_wait *ww)
 {
 	struct path_send *ps = calloc(1, sizeof(*ps));
@@ -373,11 +374,6 @@ static int path_send_start(struct sock *s, struct write_wait *ww)
 
 	if (ps == NULL)
 		return -ENOMEM;
-	if ((ps->fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
-		err = -errno;
-		free(ps);
-		return err;
-	}
 	send_prepare(s, ww->cmsg, &ww->w.who, ww->off == 0, &ps->p);
 	ps->j = (struct job){ .who = ww->w.who, .run = path_send_run, .done = path_send_done,
 			      .discard = path_send_free, .paths = true };
@@ -388,11 +384,8 @@ static int path_send_start(struct sock *s, struct write_wait *ww)
 	ps->cmsg = ww->cmsg;
 	ww->w.buf = NULL;
 	ww->cmsg = NULL;
-	if ((err = workers_submit(&s->st->workers, &ps->j)) != 0) {
-		path_send_return(ps);
-		path_send_free(&ps->j);
+	if ((err = workers_hand_off(&s->st->workers, &ps->j, s->fd, &ps->fd)) != 0)
 		return err;
-	}
 	ww->send = ps;
 	return 0;
 }

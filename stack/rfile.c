@@ -221,13 +221,12 @@ static struct waiter *regular_io(struct rfile *f, struct file_wait *fw, struct w
 				 const char *data)
 {
 	struct file_job *fj = calloc(1, sizeof(*fj));
-	int err = -ENOMEM;
+	int err;
 
-	if (fj == NULL || (fj->buf = malloc(fw->w.len ? fw->w.len : 1)) == NULL)
-		goto fail;
-	if ((fj->fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
-		err = -errno;
-		goto fail;
+	if (fj == NULL || (fj->buf = malloc(fw->w.len ? fw->w.len : 1)) == NULL) {
+		free(fj);
+		waiter_finish(&fw->w, -ENOMEM);
+		return NULL;
 	}
 	fj->j = (struct job){ .who = fw->w.who, .run = file_job_run, .done = file_job_done,
 			      .discard = file_job_free };
@@ -237,19 +236,13 @@ static struct waiter *regular_io(struct rfile *f, struct file_wait *fw, struct w
 	fj->pos = fw->pos;
 	if (data)
 		memcpy(fj->buf, data, fw->w.len);
-	if ((err = workers_submit(&f->s->st->workers, &fj->j)) != 0) {
-		close(fj->fd);
-		goto fail;
+	if ((err = workers_hand_off(&f->s->st->workers, &fj->j, f->fd, &fj->fd)) != 0) {
+		waiter_finish(&fw->w, err);
+		return NULL;
 	}
 	fw->job = fj;
 	waiter_park(&fw->w, q, 0);	/* the file's wait, not the socket's */
 	return &fw->w;
-fail:
-	if (fj)
-		free(fj->buf);
-	free(fj);
-	waiter_finish(&fw->w, err);
-	return NULL;
 }
 
 static void file_cancel(struct waiter *w, int res)

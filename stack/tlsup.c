@@ -182,8 +182,7 @@ int tlsup_build(struct sock *s, const struct caller *who, const struct actor *as
 		b->fds[id] = -1;
 	b->server = server;
 	b->s = s;
-	if ((err = workers_submit(&s->st->workers, &b->j)) != 0) {
-		build_free(&b->j);
+	if ((err = workers_hand_off(&s->st->workers, &b->j, -1, NULL)) != 0) {
 		free(s->up);
 		s->up = NULL;
 		return err;

@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -262,6 +263,33 @@ int workers_submit(struct workers *p, struct job *j)
 		more_if_stuck(p);
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+	return err;
+}
+
+/* What a job that never ran is undone by. */
+static void undo_unsubmitted(struct job *j, int *copy)
+{
+	if (copy && *copy >= 0) {
+		close(*copy);
+		*copy = -1;
+	}
+	if (j->discard)
+		j->discard(j);
+	else
+		free(j);
+}
+
+int workers_hand_off(struct workers *p, struct job *j, int fd, int *copy)
+{
+	int err;
+
+	if (copy && (*copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		err = -errno;
+		undo_unsubmitted(j, NULL);
+		return err;
+	}
+	if ((err = workers_submit(p, j)) != 0)
+		undo_unsubmitted(j, copy);
 	return err;
 }
 

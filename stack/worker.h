@@ -83,6 +83,14 @@ void workers_fini(struct workers *p);
 /* Queues J; J->done runs later on the loop thread unless J is cancelled. */
 int workers_submit(struct workers *p, struct job *j);
 
+/* The hand-off every job on a loop-owned descriptor makes: *COPY gets the
+ * job's own duplicate of FD (so a close on the loop while it runs touches
+ * nothing of the job's; FD < 0 and COPY NULL: no descriptor), then J goes
+ * to the pool.  0: J's done or discard frees it later.  Else -errno, and J
+ * is already undone by its discard (free() when NULL), called with *COPY
+ * closed and -1: a discard must cope with a job that never ran. */
+int workers_hand_off(struct workers *p, struct job *j, int fd, int *copy);
+
 /* close(2) of FD, a descriptor a user handed the daemon, on a worker
  * charged to UID: closing a file on FUSE (sockfs's own files included)
  * waits for its FLUSH, which the loop must never do. */

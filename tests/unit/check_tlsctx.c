@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "ktls.h"
 #include "suites.h"
 #include "tlsconf.h"
@@ -16,26 +17,6 @@
 
 #if HAVE_TLS
 #include <openssl/ssl.h>
-
-/* A self-signed certificate (valid to 2126) and its key: for loading only. */
-static const char cert_pem[] =
-	"-----BEGIN CERTIFICATE-----\n"
-	"MIIBfzCCASWgAwIBAgIUDtOiNfkLeazgZQlZ13PCaZ774iowCgYIKoZIzj0EAwIw\n"
-	"FDESMBAGA1UEAwwJdW5pdC50ZXN0MCAXDTI2MTEyMzE1MTkyOVoYDzIxMjYxMDMw\n"
-	"MTUxOTI5WjAUMRIwEAYDVQQDDAl1bml0LnRlc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
-	"PQMBBwNCAAQ1vmGrzkAg0bttveMKkB6J5LjNVmUP8xbJaVT1K3DQ+l1+/KlftytS\n"
-	"R4MMKZZ0XjLx4eUdHbKHe+fJCJIISjF3o1MwUTAdBgNVHQ4EFgQUQ4VFTJL9TX5E\n"
-	"PwGWvliw2lOwvNswHwYDVR0jBBgwFoAUQ4VFTJL9TX5EPwGWvliw2lOwvNswDwYD\n"
-	"VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEArBddU4DFVUOPJrmpOwIg\n"
-	"21T3+5a4uSyi3lSArct8DyUCIGfMqv5azULLRgeIGw79vBaqZ1VhcDAbiN5Smnfb\n"
-	"0QuW\n"
-	"-----END CERTIFICATE-----\n";
-static const char key_pem[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoSvfL1epLiz3GtBi\n"
-	"QDai513Gh2mwhEUn9KBwwgith+ehRANCAAQ1vmGrzkAg0bttveMKkB6J5LjNVmUP\n"
-	"8xbJaVT1K3DQ+l1+/KlftytSR4MMKZZ0XjLx4eUdHbKHe+fJCJIISjF3\n"
-	"-----END PRIVATE KEY-----\n";
 
 static char dir[64], cafile[96], certfile[96], keyfile[96];
 
@@ -55,9 +36,9 @@ static void files_setup(void)
 	snprintf(cafile, sizeof(cafile), "%s/ca.pem", dir);
 	snprintf(certfile, sizeof(certfile), "%s/cert.pem", dir);
 	snprintf(keyfile, sizeof(keyfile), "%s/key.pem", dir);
-	write_file(cafile, cert_pem);
-	write_file(certfile, cert_pem);
-	write_file(keyfile, key_pem);
+	write_file(cafile, unit_cert_pem);
+	write_file(certfile, unit_cert_pem);
+	write_file(keyfile, unit_key_pem);
 }
 
 static void files_teardown(void)
@@ -121,7 +102,7 @@ START_TEST(a_changed_file_gives_a_new_context)
 	/* Replaced by a copy: the same bytes, but another file. */
 	snprintf(moved, sizeof(moved), "%s.old", cafile);
 	ck_assert_int_eq(rename(cafile, moved), 0);
-	write_file(cafile, cert_pem);
+	write_file(cafile, unit_cert_pem);
 	y = build_ok(c, false);
 	ck_assert_ptr_ne(x, y);
 	unlink(moved);

@@ -18,6 +18,27 @@
 struct stack st;
 struct caller root;
 
+/* A self-signed certificate for unit.test (valid to 2126; its own CA) and
+ * its key. */
+const char unit_cert_pem[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBfzCCASWgAwIBAgIUDtOiNfkLeazgZQlZ13PCaZ774iowCgYIKoZIzj0EAwIw\n"
+	"FDESMBAGA1UEAwwJdW5pdC50ZXN0MCAXDTI2MTEyMzE1MTkyOVoYDzIxMjYxMDMw\n"
+	"MTUxOTI5WjAUMRIwEAYDVQQDDAl1bml0LnRlc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
+	"PQMBBwNCAAQ1vmGrzkAg0bttveMKkB6J5LjNVmUP8xbJaVT1K3DQ+l1+/KlftytS\n"
+	"R4MMKZZ0XjLx4eUdHbKHe+fJCJIISjF3o1MwUTAdBgNVHQ4EFgQUQ4VFTJL9TX5E\n"
+	"PwGWvliw2lOwvNswHwYDVR0jBBgwFoAUQ4VFTJL9TX5EPwGWvliw2lOwvNswDwYD\n"
+	"VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEArBddU4DFVUOPJrmpOwIg\n"
+	"21T3+5a4uSyi3lSArct8DyUCIGfMqv5azULLRgeIGw79vBaqZ1VhcDAbiN5Smnfb\n"
+	"0QuW\n"
+	"-----END CERTIFICATE-----\n";
+const char unit_key_pem[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoSvfL1epLiz3GtBi\n"
+	"QDai513Gh2mwhEUn9KBwwgith+ehRANCAAQ1vmGrzkAg0bttveMKkB6J5LjNVmUP\n"
+	"8xbJaVT1K3DQ+l1+/KlftytSR4MMKZZ0XjLx4eUdHbKHe+fJCJIISjF3\n"
+	"-----END PRIVATE KEY-----\n";
+
 void setup(void)
 {
 	/* Root, as this test process: credentials name a live pid. */

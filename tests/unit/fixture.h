@@ -51,6 +51,9 @@ void drop(struct handle *h);
 /* A sockfs UDP socket bound to a free loopback port. */
 struct handle *bound_udp(void);
 
+/* A self-signed certificate for unit.test, its own CA, and its key. */
+extern const char unit_cert_pem[], unit_key_pem[];
+
 /* The test's own kernel sockets on 127.0.0.1. */
 int peer_socket(int type, unsigned *port);
 unsigned closed_port(int type);

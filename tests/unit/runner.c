@@ -11,6 +11,7 @@ int main(void)
 	int failed;
 
 	srunner_add_suite(sr, ctl_suite());
+	srunner_add_suite(sr, ctlexec_suite());
 	srunner_add_suite(sr, list_suite());
 	srunner_add_suite(sr, names_suite());
 	srunner_add_suite(sr, loop_suite());

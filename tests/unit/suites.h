@@ -7,6 +7,7 @@ Suite *accept_suite(void);
 Suite *addr_suite(void);
 Suite *cmsg_suite(void);
 Suite *ctl_suite(void);
+Suite *ctlexec_suite(void);
 Suite *list_suite(void);
 Suite *loop_suite(void);
 Suite *meta_suite(void);
