@@ -167,7 +167,9 @@ for r in $(seq "$ROUNDS"); do
 	done
 	echo "round $r done"
 done
-# best LOOP FS: the best of the rounds (the least for rtt), and the worst.
+# best LOOP FS: the best of the rounds (the least for rtt), and the worst;
+# median LOOP FS: the middle one.
+median() { tr ' ' '\n' <<< "${ALL[$1.$2]}" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 best() { tr ' ' '\n' <<< "${ALL[$1.$2]}" | grep . | sort -n | if [ "${1}" = rtt ]; then head -1; else tail -1; fi; }
 worst() { tr ' ' '\n' <<< "${ALL[$1.$2]}" | grep . | sort -n | if [ "${1}" = rtt ]; then tail -1; else head -1; fi; }
 printf '%-8s %12s %12s %12s %10s %10s  %s\n' loop stock read uring uring/read read/stock "spread (worst/best: stock read uring)"
@@ -184,6 +186,12 @@ for l in "${loops[@]}"; do
 		if [ "$l" = rtt ]; then spread+=" $(calc %.2f "$b / $w")"; else spread+=" $(calc %.2f "$w / $b")"; fi
 	done
 	printf '%-8s %12s %12s %12s %9sx %9sx %s\n' "$l" "$s" "$rd" "$u" "$ur" "$rs" "$spread"
+done
+echo "medians of the rounds:"
+for l in "${loops[@]}"; do
+	s=$(median "$l" stock) rd=$(median "$l" read) u=$(median "$l" uring)
+	if [ "$l" = rtt ]; then ur=$(calc %.2f "$rd / $u"); else ur=$(calc %.2f "$u / $rd"); fi
+	printf '%-8s %12s %12s %12s %9sx\n' "$l" "$s" "$rd" "$u" "$ur"
 done
 echo "(open, kept, uopen, ukept: messages/s; rtt: µs per write and two reads, ratios as speed; bulk: MB/s)"
 echo "all rounds:"
