@@ -14,13 +14,13 @@
 # perf stat: the wall clock, the caller's CPU time and context switches
 # (the loop and its children), and the daemon's (all its threads).  The
 # best round of each is kept, and the spread (worst/best) printed.  Then,
-# untimed, strace -c -f counts each daemon's system calls per message
-# (per MiB for bulk), and perf record samples each daemon for the top
+# untimed, perf trace -s counts each daemon's system calls per message
+# (per MiB for bulk), a C loop times the /proc read sockfs does per message,, and perf record samples each daemon for the top
 # symbols and the share of each binary (left in OUT).  Bulk runs as bench/run.sh's split placement:
 # the peers on the last CPU, the daemons and cat on the others.
 #
 #   bench/where.sh [OUT]   as root, from a built tree (uses build/sockfs);
-#                          needs perf (linux-perf) and strace
+#                          needs perf (linux-perf)
 set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -30,7 +30,7 @@ N=${BENCH_MSGS:-10000}
 BYTES=${BENCH_BYTES:-536870912}
 SOCKFS=${SOCKFS:-$top/build/sockfs}
 [ -x "$SOCKFS" ] || { echo "where: build first" >&2; exit 2; }
-command -v perf >/dev/null && command -v strace >/dev/null || { echo "where: needs perf and strace" >&2; exit 2; }
+command -v perf >/dev/null || { echo "where: needs perf" >&2; exit 2; }
 mkdir -p "$OUT"
 work=$(mktemp -d /tmp/sockfs-where.XXXXXX)
 mnt=$work/mnt nmnt=$work/null
@@ -147,7 +147,7 @@ echo "best round (by the wall clock) of each; per message (bulk: per MiB, wall i
 printf '%-6s %-7s %9s %9s %9s %7s %9s %7s   %s\n' loop fs wall median callerCPU callerCS daemonCPU daemonCS "spread wall (worst/best); rtt: write, read, read-0 µs [plain socket]"
 for l in "${loops[@]}"; do
 	for f in sockfs nullfs; do
-		tr ';' '\n' <<< "${R[$l.$f]}" | grep . | sort -n -k1,1 | awk -v l="$l" -v f="$f" '
+		tr ";" "\n" <<< "${R[$l.$f]:-}" | grep . | sort -n -k1,1 | awk -v l="$l" -v f="$f" '
 			{ row[NR] = $0; w[NR] = $1 }
 			END {
 				b = (l == "bulk") ? NR : 1; wo = (l == "bulk") ? 1 : NR
@@ -161,13 +161,15 @@ done
 echo "(wall: µs per message; CPU: µs of CPU per message; CS: context switches per message)"
 } | tee "$OUT/table.txt"
 
-# System calls per message, untimed: strace -c -f on each daemon.
+# System calls per message, untimed: perf trace -s on each daemon (its
+# tracepoints slow the daemon less than strace's ptrace, which made
+# requests pile up and hid the read(2) that finds /dev/fuse empty).
 count() {
 	local l=$1 f=$2 pid n unit
 	pid=$(fs_pid "$f")
-	strace -f -c -o "$OUT/strace.$l.$f" -p "$pid" 2> /dev/null &
+	perf trace -s -p "$pid" -o "$OUT/trace.$l.$f" 2> /dev/null &
 	local st=$!
-	sleep 0.5
+	sleep 1
 	n=$N
 	[ "$l" = bulk ] || N=2000
 	BULK=$([ "$l" = bulk ] && echo 1 || true) run "$l" "$f" > /dev/null
@@ -177,10 +179,44 @@ count() {
 	[ "$l" = bulk ] && unit=$((BYTES >> 20)) || unit=$N
 	N=$n
 	echo "$l $f: system calls per $([ "$l" = bulk ] && echo MiB || echo message):" \
-		"$(awk -v u="$unit" '$1 ~ /^[0-9.]+$/ && $NF != "total" && $4 / u >= 0.01 { printf "%s %.2f, ", $NF, $4 / u }
-			$NF == "total" { t = $4 } END { printf "total %.2f", t / u }' "$OUT/strace.$l.$f")"
+		"$(awk -v u="$unit" '$2 ~ /^[0-9]+$/ && $1 ~ /^[a-z_0-9]+$/ { c[$1] += $2; t += $2 }
+			END { for (k in c) if (c[k] / u >= 0.01) printf "%s %.2f, ", k, c[k] / u; printf "total %.2f", t / u }' \
+			"$OUT/trace.$l.$f")"
 }
 for l in "${loops[@]}"; do for f in sockfs nullfs; do count "$l" "$f"; done; done | tee "$OUT/syscalls.txt"
+
+# What reading /proc/PID/stat costs (stack/meta.c's proc_ppid, once per
+# message received): fopen, fread, fclose of the caller's stat, timed in C.
+cat > "$work/procstat.c" <<'C'
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+int main(void)
+{
+	char path[64], buf[512];
+	struct timespec a, b;
+	int n = 20000;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)getppid());
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < n; i++) {
+		FILE *f = fopen(path, "re");
+		if (f == NULL || fread(buf, 1, sizeof(buf) - 1, f) == 0)
+			return 1;
+		fclose(f);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.2f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n / 1000);
+	return 0;
+}
+C
+cc -O2 -o "$work/procstat" "$work/procstat.c"
+best=""
+for _ in 1 2 3 4 5; do
+	t=$("$work/procstat")
+	best=$(calc %.2f "(${best:-1e9} < $t ? ${best:-1e9} : $t)")
+done
+echo "reading /proc/PID/stat (fopen, fread, fclose): $best µs, best of 5 x 20,000" | tee -a "$OUT/syscalls.txt"
 
 # Where the daemon's CPU goes: perf record on each daemon, one run each.
 for l in "${loops[@]}"; do
