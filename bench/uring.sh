@@ -21,7 +21,8 @@
 # and the uring one is checked to have its "fuse-ring-N" threads (libfuse
 # falls back to /dev/fuse silently when the kernel says no).
 # The loops, each BENCH_MSGS (10,000) messages, in URING_ROUNDS (7)
-# rounds, every loop on every daemon each round, in turn:
+# rounds, every loop on every daemon in every placement each round, in
+# turn (placements, URING_PLACES: free, same, split and swap; see place below):
 #   open:  for ...; do echo m > f; done        (open, write, flush, release)
 #   kept:  exec 3>f; for ...; do echo m >&3; done          (one write each)
 #   uopen, ukept: the same on uPORT, which sends each write as a datagram
@@ -51,6 +52,7 @@ if [ "${1:-}" != --inside ]; then
 	mkdir -p "$out"
 	bash "$top/tests/release/run.sh" forky light "$out" \
 		/usr/bin/env URING_ROUNDS="${URING_ROUNDS:-7}" BENCH_MSGS="${BENCH_MSGS:-10000}" \
+		URING_PLACES="${URING_PLACES:-free same split swap}" \
 		URING_BYTES="${URING_BYTES:-268435456}" bash /src/bench/uring.sh --inside
 	exit
 fi
@@ -136,19 +138,36 @@ declare -A LOOP=(
 	[uopen]="$each"' echo m > $D/u$P; done'
 	[ukept]='exec 3>$D/u$P; '"$each"' echo m >&3; done'
 )
+# place PLACE FS: pins FS's daemon for PLACE and sets ON, the caller's
+# prefix.  free: nothing pinned.  same: the caller on CPU 0, and the
+# /dev/fuse daemons (all their threads) on CPU 0 too.  split: the caller
+# on CPU 0, those daemons on CPU 1; swap: the other way round.  The uring daemon is never re-pinned:
+# libfuse pins each ring thread to its own CPU, and the kernel hands a
+# request to the ring of the CPU its caller runs on, so with io_uring a
+# request is always served on its caller's CPU.
+place() {
+	local pid=pid_$2 cpus=0-$(($(nproc) - 1))
+	ON=
+	case $1 in
+	same) ON="taskset -c 0" cpus=0 ;;
+	split) ON="taskset -c 0" cpus=1 ;;
+	swap) ON="taskset -c 1" cpus=0 ;;
+	esac
+	[ "$2" = uring ] || taskset -a -p -c "$cpus" "${!pid}" > /dev/null
+}
 # take NAME FS: one run of loop NAME on nullfs FS; its figure on stdout
 # (messages/s, µs per round trip, or MB/s).
 take() {
 	local t0 t1 port='' peer=''
 	case $1 in
-	rtt) python3 /src/bench/tools.py rtt-null "$work/$2/f" "$N"; return ;;
+	rtt) $ON python3 /src/bench/tools.py rtt-null "$work/$2/f" "$N"; return ;;
 	bulk)
-		t0=$(now); head -c "$BYTES" /dev/zero > "$work/$2/f"; t1=$(now)
+		t0=$(now); $ON head -c "$BYTES" /dev/zero > "$work/$2/f"; t1=$(now)
 		calc %.0f "$BYTES / ($t1 - $t0) / 1e6"; return ;;
 	u*) peer ;;
 	esac
 	t0=$(now)
-	D=$work/$2 P=$port N=$N bash -c "${LOOP[$1]}"
+	D=$work/$2 P=$port N=$N $ON bash -c "${LOOP[$1]}"
 	t1=$(now)
 	if [ -n "$peer" ]; then
 		wait "$peer" || true
@@ -158,41 +177,48 @@ take() {
 }
 loops=(open kept uopen ukept rtt bulk)
 fss=(stock read uring)
+places=(${URING_PLACES:-free same split swap})
 declare -A ALL
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$ROUNDS"); do
-	for l in "${loops[@]}"; do
-		for f in "${fss[@]}"; do
-			ALL[$l.$f]+="$(take "$l" "$f") "
+	for p in "${places[@]}"; do
+		for l in "${loops[@]}"; do
+			for f in "${fss[@]}"; do
+				place "$p" "$f"
+				ALL[$p.$l.$f]+="$(take "$l" "$f") "
+			done
 		done
 	done
 	echo "round $r done"
 done
-# best LOOP FS: the best of the rounds (the least for rtt), and the worst;
-# median LOOP FS: the middle one.
-median() { tr ' ' '\n' <<< "${ALL[$1.$2]}" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-best() { tr ' ' '\n' <<< "${ALL[$1.$2]}" | grep . | sort -n | if [ "${1}" = rtt ]; then head -1; else tail -1; fi; }
-worst() { tr ' ' '\n' <<< "${ALL[$1.$2]}" | grep . | sort -n | if [ "${1}" = rtt ]; then tail -1; else head -1; fi; }
-printf '%-8s %12s %12s %12s %10s %10s  %s\n' loop stock read uring uring/read read/stock "spread (worst/best: stock read uring)"
-for l in "${loops[@]}"; do
-	s=$(best "$l" stock) rd=$(best "$l" read) u=$(best "$l" uring)
-	if [ "$l" = rtt ]; then
-		ur=$(calc %.2f "$rd / $u") rs=$(calc %.2f "$s / $rd")	# higher is faster, as for the rest
-	else
-		ur=$(calc %.2f "$u / $rd") rs=$(calc %.2f "$rd / $s")
-	fi
-	spread=""
-	for f in "${fss[@]}"; do
-		b=$(best "$l" "$f") w=$(worst "$l" "$f")
-		if [ "$l" = rtt ]; then spread+=" $(calc %.2f "$b / $w")"; else spread+=" $(calc %.2f "$w / $b")"; fi
+# best KEY: the best of the rounds (the least for rtt); worst KEY; median
+# KEY: the middle one.  KEY is PLACE.LOOP.FS.
+sorted() { tr ' ' '\n' <<< "${ALL[$1]}" | grep . | sort -n; }
+pick() { case $1 in *.rtt.*) [ "$2" = best ] && head -1 || tail -1 ;; *) [ "$2" = best ] && tail -1 || head -1 ;; esac; }
+best() { sorted "$1" | pick "$1" best; }
+worst() { sorted "$1" | pick "$1" worst; }
+median() { sorted "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# faster A B: A's speed over B's (for rtt, B's time over A's).
+faster() { case $1 in rtt) calc %.2f "$3 / $2" ;; *) calc %.2f "$2 / $3" ;; esac; }
+for p in "${places[@]}"; do
+	echo "placement $p, best of $ROUNDS rounds:"
+	printf '  %-6s %9s %9s %9s %10s %10s  %s\n' loop stock read uring uring/read read/stock "spread (worst/best: stock read uring)"
+	for l in "${loops[@]}"; do
+		s=$(best "$p.$l.stock") rd=$(best "$p.$l.read") u=$(best "$p.$l.uring")
+		spread=""
+		for f in "${fss[@]}"; do spread+=" $(faster "$l" "$(worst "$p.$l.$f")" "$(best "$p.$l.$f")")"; done
+		printf '  %-6s %9s %9s %9s %9sx %9sx %s\n' "$l" "$s" "$rd" "$u" "$(faster "$l" "$u" "$rd")" \
+			"$(faster "$l" "$rd" "$s")" "$spread"
 	done
-	printf '%-8s %12s %12s %12s %9sx %9sx %s\n' "$l" "$s" "$rd" "$u" "$ur" "$rs" "$spread"
+	echo "placement $p, medians:"
+	for l in "${loops[@]}"; do
+		s=$(median "$p.$l.stock") rd=$(median "$p.$l.read") u=$(median "$p.$l.uring")
+		printf '  %-6s %9s %9s %9s %9sx\n' "$l" "$s" "$rd" "$u" "$(faster "$l" "$u" "$rd")"
+	done
 done
-echo "medians of the rounds:"
-for l in "${loops[@]}"; do
-	s=$(median "$l" stock) rd=$(median "$l" read) u=$(median "$l" uring)
-	if [ "$l" = rtt ]; then ur=$(calc %.2f "$rd / $u"); else ur=$(calc %.2f "$u / $rd"); fi
-	printf '%-8s %12s %12s %12s %9sx\n' "$l" "$s" "$rd" "$u" "$ur"
-done
+echo "load average before and after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(open, kept, uopen, ukept: messages/s; rtt: µs per write and two reads, ratios as speed; bulk: MB/s)"
 echo "all rounds:"
-for l in "${loops[@]}"; do for f in "${fss[@]}"; do echo "  $l $f: ${ALL[$l.$f]}"; done; done
+for p in "${places[@]}"; do
+	for l in "${loops[@]}"; do for f in "${fss[@]}"; do echo "  $p $l $f: ${ALL[$p.$l.$f]}"; done; done
+done
