@@ -95,6 +95,7 @@ echo "versions: Debian $(cat /etc/debian_version), kernel $(uname -r), $(nproc) 
 
 pids=()
 mnts=()
+declare -A DPID
 finish() {
 	set +e
 	for m in "${mnts[@]}"; do fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; done
@@ -106,20 +107,20 @@ trap finish EXIT
 mount_null() {
 	mkdir -p "$work/$1"
 	FUSE_URING_ENABLE=$3 "$work/$2" "$work/$1" 2> "$work/$1.log" &
-	pids+=($!)
+	pids+=("$!")
 	mnts+=("$work/$1")
 	for _ in $(seq 100); do mountpoint -q "$work/$1" && break; sleep 0.05; done
 	mountpoint -q "$work/$1" || { cat "$work/$1.log"; echo "uring: $1 did not mount" >&2; exit 1; }
 	stat "$work/$1/f" > /dev/null	# INIT is answered (and the rings started) by now
-	eval "pid_$1=$!"
+	DPID[$1]=$!
 }
 mount_null stock nullfs-stock 0
 mount_null read nullfs-318 0
 mount_null uring nullfs-318 1
 rings() { cat /proc/"$1"/task/*/comm | grep -c '^fuse-ring-' || true; }
-[ "$(rings "$pid_uring")" -gt 0 ] || { cat "$work/uring.log"; echo "uring: no ring threads: io_uring is off" >&2; exit 1; }
-[ "$(rings "$pid_read")" = 0 ] || { echo "uring: ring threads with FUSE_URING_ENABLE=0" >&2; exit 1; }
-echo "uring: nullfs with io_uring has $(rings "$pid_uring") ring threads and $(ls /proc/"$pid_uring"/task | wc -l) threads in all"
+[ "$(rings "${DPID[uring]}")" -gt 0 ] || { cat "$work/uring.log"; echo "uring: no ring threads: io_uring is off" >&2; exit 1; }
+[ "$(rings "${DPID[read]}")" = 0 ] || { echo "uring: ring threads with FUSE_URING_ENABLE=0" >&2; exit 1; }
+echo "uring: nullfs with io_uring has $(rings "${DPID[uring]}") ring threads and $(ls /proc/"${DPID[uring]}"/task | wc -l) threads in all"
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -146,14 +147,14 @@ declare -A LOOP=(
 # request to the ring of the CPU its caller runs on, so with io_uring a
 # request is always served on its caller's CPU.
 place() {
-	local pid=pid_$2 cpus=0-$(($(nproc) - 1))
+	local cpus=0-$(($(nproc) - 1))
 	ON=
 	case $1 in
 	same) ON="taskset -c 0" cpus=0 ;;
 	split) ON="taskset -c 0" cpus=1 ;;
 	swap) ON="taskset -c 1" cpus=0 ;;
 	esac
-	[ "$2" = uring ] || taskset -a -p -c "$cpus" "${!pid}" > /dev/null
+	[ "$2" = uring ] || taskset -a -p -c "$cpus" "${DPID[$2]}" > /dev/null
 }
 # take NAME FS: one run of loop NAME on nullfs FS; its figure on stdout
 # (messages/s, µs per round trip, or MB/s).
@@ -177,7 +178,7 @@ take() {
 }
 loops=(open kept uopen ukept rtt bulk)
 fss=(stock read uring)
-places=(${URING_PLACES:-free same split swap})
+read -ra places <<< "${URING_PLACES:-free same split swap}"
 declare -A ALL
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$ROUNDS"); do

@@ -46,13 +46,13 @@ finish() {
 trap finish EXIT
 "$SOCKFS" -f "$mnt" 2> "$work/sockfs.log" &
 sfs=$!
-pids+=($sfs)
+pids+=("$sfs")
 cc -O2 -o "$work/kernel" bench/kernel.c
 # shellcheck disable=SC2046
 cc -O2 -o "$work/nullfs" bench/nullfs.c $(pkg-config --cflags --libs fuse3)
 "$work/nullfs" "$nmnt" &
 nfs=$!
-pids+=($nfs)
+pids+=("$nfs")
 for _ in $(seq 100); do [ -d "$mnt/udp" ] && mountpoint -q "$nmnt" && break; sleep 0.05; done
 calc() { awk "function max(a, b) { return a > b ? a : b } BEGIN { printf \"$1\", $2 }"; }
 
@@ -65,7 +65,7 @@ serve() {
 	source) "$work/kernel" source "$work/$name.port" "$@" > /dev/null & ;;
 	*) python3 bench/tools.py "$tool" "$work/$name.port" "$@" > "$work/$name.out" & ;;
 	esac
-	pids+=($!)
+	pids+=("$!")
 	for _ in $(seq 250); do [ -s "$work/$name.port" ] && break; sleep 0.02; done
 	port=$(cat "$work/$name.port")
 }
