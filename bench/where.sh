@@ -15,8 +15,11 @@
 # (the loop and its children), and the daemon's (all its threads).  The
 # best round of each is kept, and the spread (worst/best) printed.  Then,
 # untimed, perf trace -s counts each daemon's system calls per message
-# (per MiB for bulk), a C loop times the /proc read sockfs does per message,, and perf record samples each daemon for the top
-# symbols and the share of each binary (left in OUT).  Bulk runs as bench/run.sh's split placement:
+# (per MiB for bulk), a C loop times the /proc read sockfs makes per
+# message received, and perf record samples each daemon for its top
+# symbols and the share of each binary (left in OUT).
+# WHERE_PLACE=same runs the per-message loops with everything on CPU 0
+# (see below).  Bulk runs as bench/run.sh's split placement:
 # the peers on the last CPU, the daemons and cat on the others.
 #
 #   bench/where.sh [OUT]   as root, from a built tree (uses build/sockfs);
@@ -63,12 +66,22 @@ serve() {
 	rm -f "$work/$name.port"
 	case $tool in
 	source) "$work/kernel" source "$work/$name.port" "$@" > /dev/null & ;;
-	*) python3 bench/tools.py "$tool" "$work/$name.port" "$@" > "$work/$name.out" & ;;
+	*) $ON python3 bench/tools.py "$tool" "$work/$name.port" "$@" > "$work/$name.out" & ;;
 	esac
 	pids+=("$!")
 	for _ in $(seq 250); do [ -s "$work/$name.port" ] && break; sleep 0.02; done
 	port=$(cat "$work/$name.port")
 }
+# WHERE_PLACE=same puts both daemons, the per-message loops and their
+# peers on CPU 0, so that where the scheduler wakes a daemon does not
+# decide the figure; free (the default) pins only the bulk source.
+PLACE=${WHERE_PLACE:-free}
+ON=
+if [ "$PLACE" = same ]; then
+	ON="taskset -c 0"
+	taskset -a -p -c 0 "$sfs" > /dev/null
+	taskset -a -p -c 0 "$nfs" > /dev/null
+fi
 serve echo udp-echo
 ECHO=$port
 serve src source "$BYTES"
@@ -102,7 +115,9 @@ run() {
 	local cmd=${LOOP[$1.$2]} peer_pid='' port=''
 	case $1 in open | kept) serve "c$1$2" udp-count "$N"; peer_pid=${pids[-1]} ;; esac
 	# Timed inside, so that neither perf's nor the peer's start-up counts.
-	D=$(fs_dir "$2") P=$port S=$sock E=$ECHO B=$SRC N=$N ${3:-} ${BULK:+$BULK_ON} \
+	local on=$ON
+	[ -z "${BULK:-}" ] || on=${BULK_ON:-}
+	D=$(fs_dir "$2") P=$port S=$sock E=$ECHO B=$SRC N=$N ${3:-} $on \
 		bash -c "s=\$EPOCHREALTIME; $cmd; echo \$s \$EPOCHREALTIME > $work/wall"
 	if [ -n "$peer_pid" ]; then
 		wait "$peer_pid" || true
@@ -142,7 +157,7 @@ for r in $(seq "$ROUNDS"); do
 	echo "round $r done" >&2
 done
 {
-echo "where.sh: sockfs $(git describe --always --dirty 2>/dev/null), $(nproc) CPUs, $(uname -r), $(date -u '+%Y-%m-%d %H:%M'), $ROUNDS rounds"
+echo "where.sh: sockfs $(git describe --always --dirty 2>/dev/null), $(nproc) CPUs, $(uname -r), $(date -u '+%Y-%m-%d %H:%M'), $ROUNDS rounds, placement $PLACE, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "best round (by the wall clock) of each; per message (bulk: per MiB, wall in MB/s):"
 printf '%-6s %-7s %9s %9s %9s %7s %9s %7s   %s\n' loop fs wall median callerCPU callerCS daemonCPU daemonCS "spread wall (worst/best); rtt: write, read, read-0 µs [plain socket]"
 for l in "${loops[@]}"; do
