@@ -22,15 +22,16 @@
 # falls back to /dev/fuse silently when the kernel says no).
 # The loops, each BENCH_MSGS (10,000) messages, in URING_ROUNDS (7)
 # rounds, every loop on every daemon in every placement each round, in
-# turn (placements, URING_PLACES: free, same, split and swap; see place below):
-#   open:  for ...; do echo m > f; done        (open, write, flush, release)
+# turn (URING_PLACES: free, same, split and swap; see place below):
+#   open:  for ...; do echo m > f; done               (open, write, release)
 #   kept:  exec 3>f; for ...; do echo m >&3; done          (one write each)
 #   uopen, ukept: the same on uPORT, which sends each write as a datagram
 #           to a counting peer (the sending ceilings of bench/run.sh)
 #   rtt:   python's write and two reads on f, as tools.py rtt-null (µs)
-#   bulk:  cat of URING_BYTES (256 MiB) into f, MB/s
-# Prints each figure (best of the rounds), the uring/read ratios, and the
-# spread of the rounds (worst/best) as a measure of the machine's noise.
+#   bulk:  head -c URING_BYTES (256 MiB) into f, MB/s
+# Prints, per placement, each figure (best of the rounds), the uring/read
+# ratios, the spread of the rounds (worst/best) as a measure of the
+# machine's noise, and the medians.
 #
 #   bench/uring.sh [OUT]          as root on the host (default OUT /tmp/uring-out)
 #
