@@ -798,7 +798,7 @@ static int connect_result(struct sock *s)
 
 bool ctl_on_connect(struct sock *s)
 {
-	struct ctl_wait *w = (struct ctl_wait *)s->ctls.head;
+	struct ctl_wait *w = (struct ctl_wait *)wqueue_first(&s->ctls);
 	int r = connect_result(s);
 
 	if (r == 1)

@@ -539,7 +539,7 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 	 * path) waits in line whatever O_NONBLOCK says: O_NONBLOCK is for a
 	 * full socket, and a worker's EAGAIN still reports one. */
 	helped = ww->open || to_path(s, ww);
-	r = helped || s->writers.head ? -EAGAIN : write_step(s, ww, data);
+	r = helped || wqueue_first(&s->writers) ? -EAGAIN : write_step(s, ww, data);
 	if (r == -EAGAIN && (helped || !w->nonblock)) {
 		if ((w->buf = malloc(len ? len : 1)) == NULL) {
 			waiter_finish(w, ww->off ? (ssize_t)ww->off : -ENOMEM);
@@ -547,7 +547,7 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 		}
 		memcpy(w->buf, data, len);
 		sock_park(s, w, &s->writers);
-		if (helped && s->writers.head == w && serve_head(s, ww))
+		if (helped && wqueue_first(&s->writers) == w && serve_head(s, ww))
 			return NULL;
 		return w;
 	}
@@ -555,13 +555,13 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 	return NULL;
 }
 
-/* The head of S's writers may go on: returns 1 when it finished, 0 when
- * it still waits (its paths opening, its message on a worker, no room). */
+/* WW, the head of S's writers (NULL: none), may go on: 1 when it finished,
+ * 0 when it waits (its paths opening, its message on a worker, no room). */
 static int serve_head(struct sock *s, struct write_wait *ww)
 {
 	int r;
 
-	if (ww->open || ww->send)
+	if (ww == NULL || ww->open || ww->send)
 		return 0;
 	if (to_path(s, ww)) {
 		if ((r = path_send_start(s, ww)) == 0)
@@ -574,7 +574,7 @@ static int serve_head(struct sock *s, struct write_wait *ww)
 
 void data_serve_writers(struct sock *s)
 {
-	while (s->writers.head && serve_head(s, (struct write_wait *)s->writers.head))
+	while (serve_head(s, (struct write_wait *)wqueue_first(&s->writers)))
 		;
 }
 

@@ -137,7 +137,8 @@ static struct rfile *file_of(struct handle *h, int slot)
 
 static void rfile_interest(struct rfile *f)
 {
-	uint32_t ev = (f->readers.head ? EPOLLIN : 0) | (f->writers.head ? EPOLLOUT : 0);
+	uint32_t ev = (wqueue_first(&f->readers) ? EPOLLIN : 0) |
+		      (wqueue_first(&f->writers) ? EPOLLOUT : 0);
 
 	if (!f->regular)
 		loop_set(&f->s->st->loop, &f->watch, ev);
@@ -297,7 +298,7 @@ static struct file_wait *file_start(struct handle *h, int slot, const struct wai
 static struct waiter *file_io(struct rfile *f, struct waiter *w, struct wqueue *q,
 			      wait_try_fn try, const char *what)
 {
-	ssize_t n = q->head ? -EAGAIN : try(w);
+	ssize_t n = wqueue_first(q) ? -EAGAIN : try(w);
 
 	if (n == -EAGAIN && !w->nonblock && !f->regular) {
 		waiter_park(w, q, 0);	/* not the socket's wait: no timeout */

@@ -521,11 +521,12 @@ void sock_update_interest(struct sock *s)
 
 	if (s->fd < 0)
 		return;
-	if (s->readers.head || (s->accepts.head && s->handshaking < SOCK_HANDSHAKES_MAX))
+	if (wqueue_first(&s->readers) ||
+	    (wqueue_first(&s->accepts) && s->handshaking < SOCK_HANDSHAKES_MAX))
 		ev |= EPOLLIN;
 	/* A connect in progress is followed to its end even when nobody
 	 * waits for it (O_NONBLOCK, or an interrupted ctl write). */
-	if (s->writers.head || s->ctls.head || s->state == SS_CONNECTING)
+	if (wqueue_first(&s->writers) || wqueue_first(&s->ctls) || s->state == SS_CONNECTING)
 		ev |= EPOLLOUT;
 	/* Pollers wait on the descriptor, except while TLS is set up on it
 	 * (sock_poll): then on the handshake, which asks for its own. */
@@ -535,7 +536,7 @@ void sock_update_interest(struct sock *s)
 				ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
 	/* TLS may need the other direction: a handshake, or a read that
 	 * must first write (and the reverse). */
-	if (s->tls && (s->up || s->readers.head || s->writers.head))
+	if (s->tls && (s->up || wqueue_first(&s->readers) || wqueue_first(&s->writers)))
 		ev |= tls_want(s->tls);
 	loop_set(&s->st->loop, &s->watch, ev);
 }
@@ -553,7 +554,7 @@ struct waiter *sock_start(struct sock *s, struct waiter *w, struct wqueue *q, bo
 {
 	ssize_t n;
 
-	if (s && behind && q->head && !w->nonblock) {
+	if (s && behind && wqueue_first(q) && !w->nonblock) {
 		sock_park(s, w, q);
 		return w;
 	}

@@ -198,7 +198,7 @@ START_TEST(waiting_read_is_interrupted)
 	ck_assert(start_read(h, 100, false, &r));
 	loop_once(&st.loop, 10);
 	ck_assert(!r.done);
-	waiter_cancel(h->sock->readers.head, -EINTR);
+	waiter_cancel(wqueue_first(&h->sock->readers), -EINTR);
 	ck_assert(r.done);
 	ck_assert_int_eq(r.res, -EINTR);
 }
