@@ -455,10 +455,8 @@ void sock_close(struct sock *s)
 	wqueue_fail(&s->ctls, -ECONNABORTED);
 	wqueue_fail(&s->held, -ECONNABORTED);
 	st->hooks.on_close(s);
-	while (s->handles) {
-		struct handle *h = s->handles;
-		s->handles = h->next;
-		h->next = h->prev = NULL;
+	for (struct link *l; (l = list_pop(&s->handles)) != NULL;) {
+		struct handle *h = list_entry(l, struct handle, link);
 		h->sock = NULL;
 		/* A poller must hear that this file will never block again. */
 		if (h->poll_handle && st->poll_notify)
@@ -488,10 +486,7 @@ struct handle *handle_open(struct sock *s, int file)
 	h->file = file;
 	/* Opening any file of an accepted socket claims it. */
 	sock_untie(s);
-	h->next = s->handles;
-	if (s->handles)
-		s->handles->prev = h;
-	s->handles = h;
+	list_prepend(&s->handles, &h->link);
 	return h;
 }
 
@@ -500,12 +495,7 @@ void handle_close(struct handle *h)
 	struct sock *s = h->sock;
 
 	if (s) {
-		if (h->prev)
-			h->prev->next = h->next;
-		else
-			s->handles = h->next;
-		if (h->next)
-			h->next->prev = h->prev;
+		list_remove(&s->handles, &h->link);
 		h->poll_handle = NULL;
 		sock_update_interest(s);
 	}
@@ -531,7 +521,7 @@ void sock_update_interest(struct sock *s)
 	/* Pollers wait on the descriptor, except while TLS is set up on it
 	 * (sock_poll): then on the handshake, which asks for its own. */
 	if (!s->up)
-		for (struct handle *h = s->handles; h; h = h->next)
+		for (struct handle *h = handle_first(s); h; h = handle_next(h))
 			if (h->poll_handle)
 				ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
 	/* TLS may need the other direction: a handshake, or a read that

@@ -17,6 +17,7 @@
 #include "actor.h"
 #include "caller.h"
 #include "kind.h"
+#include "list.h"
 #include "loop.h"
 #include "meta.h"
 #include "option.h"
@@ -46,7 +47,7 @@ struct tlsup;
 /* An open file on a socket (one per open(2) of data, ctl, ...). */
 struct handle {
 	struct sock *sock;		/* NULL once the socket is closed */
-	struct handle *next, *prev;	/* in sock->handles */
+	struct link link;		/* in sock->handles */
 	int file;			/* which file; the fs layer's business */
 	/* Message kinds: the rest of a message a short read left, and
 	 * whether the next read owes the caller an end-of-message 0. */
@@ -118,7 +119,7 @@ struct sock {
 	 * report (held: a host name, room in a unix listener's backlog),
 	 * readers of listen (accepts). */
 	struct wqueue readers, writers, ctls, held, accepts;
-	struct handle *handles;
+	struct list handles;	/* newest first */
 
 	/* A connection accepted for a reader of listen stays tied to its
 	 * listener until one of its files is opened ("claimed"): closing
@@ -147,6 +148,17 @@ struct sock {
 	struct sock *id_next, *name_next;	/* hash chains */
 	struct sock *knext, *kprev;		/* per kind, in id order */
 };
+
+/* S's handles, newest first: for (h = handle_first(s); h; h = handle_next(h)). */
+static inline struct handle *handle_first(const struct sock *s)
+{
+	return list_item(s->handles.head, struct handle, link);
+}
+
+static inline struct handle *handle_next(const struct handle *h)
+{
+	return list_item(h->link.next, struct handle, link);
+}
 
 /* Called when a polled handle may have become ready. */
 typedef void (*poll_notify_fn)(struct handle *h);

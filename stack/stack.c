@@ -52,7 +52,7 @@ uint32_t sock_poll(struct handle *h, uint32_t events)
 
 static void notify_pollers(struct sock *s, uint32_t events)
 {
-	for (struct handle *h = s->handles; h; h = h->next)
+	for (struct handle *h = handle_first(s); h; h = handle_next(h))
 		if (h->poll_handle && (h->poll_events & events) && s->st->poll_notify)
 			s->st->poll_notify(h);
 }
