@@ -291,7 +291,7 @@ bool tree_dirent(struct fsctx *fs, const struct node *dir, const struct caller *
 				      off < SOCK_OFF_BASE ? 0 : (uint64_t)(off - SOCK_OFF_BASE));
 		/* Like sockets: each user sees only their own (root all). */
 		while (s && !sock_visible_to(s, who))
-			s = s->knext;	/* in the order of their ids */
+			s = sock_kind_next(s);	/* in the order of their ids */
 		if (s == NULL)
 			return false;
 		*name = s->name;

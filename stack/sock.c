@@ -35,20 +35,15 @@ static size_t hash_name(enum kind k, const char *name, size_t size)
 
 static void table_link(struct stack *st, struct sock *s)
 {
-	size_t i = hash_id(s->id, st->tab_size);
-	size_t j = hash_name(s->kind, s->name, st->tab_size);
-
-	s->id_next = st->id_tab[i];
-	st->id_tab[i] = s;
-	s->name_next = st->name_tab[j];
-	st->name_tab[j] = s;
+	list_prepend(&st->id_tab[hash_id(s->id, st->tab_size)], &s->id_link);
+	list_prepend(&st->name_tab[hash_name(s->kind, s->name, st->tab_size)], &s->name_link);
 }
 
 static int table_grow(struct stack *st)
 {
 	size_t size = st->tab_size ? st->tab_size * 2 : INITIAL_BUCKETS;
-	struct sock **ids = calloc(size, sizeof(*ids));
-	struct sock **names = calloc(size, sizeof(*names));
+	struct list *ids = calloc(size, sizeof(*ids));
+	struct list *names = calloc(size, sizeof(*names));
 
 	if (ids == NULL || names == NULL) {
 		free(ids);
@@ -62,61 +57,48 @@ static int table_grow(struct stack *st)
 	st->tab_size = size;
 	/* Every socket is on exactly one kind list: relink from there. */
 	for (int k = 0; k < KIND_COUNT; k++)
-		for (struct sock *s = st->kind_head[k]; s; s = s->knext)
+		for (struct sock *s = sock_next_of_kind(st, k, 0); s; s = sock_kind_next(s))
 			table_link(st, s);
 	return 0;
 }
 
-static void unlink_chain(struct sock **slot, struct sock *s, size_t link_off)
-{
-	while (*slot) {
-		struct sock **next = (struct sock **)((char *)*slot + link_off);
-		if (*slot == s) {
-			*slot = *next;
-			return;
-		}
-		slot = next;
-	}
-}
-
 static void table_unlink(struct stack *st, struct sock *s)
 {
-	unlink_chain(&st->id_tab[hash_id(s->id, st->tab_size)], s,
-		     offsetof(struct sock, id_next));
-	unlink_chain(&st->name_tab[hash_name(s->kind, s->name, st->tab_size)], s,
-		     offsetof(struct sock, name_next));
-	if (s->kprev)
-		s->kprev->knext = s->knext;
-	else
-		st->kind_head[s->kind] = s->knext;
-	if (s->knext)
-		s->knext->kprev = s->kprev;
-	else
-		st->kind_tail[s->kind] = s->kprev;
+	list_remove(&st->id_tab[hash_id(s->id, st->tab_size)], &s->id_link);
+	list_remove(&st->name_tab[hash_name(s->kind, s->name, st->tab_size)], &s->name_link);
+	list_remove(&st->kinds[s->kind], &s->klink);
 }
 
 struct sock *sock_by_id(struct stack *st, uint64_t id)
 {
-	for (struct sock *s = st->id_tab[hash_id(id, st->tab_size)]; s; s = s->id_next)
+	struct link *l = st->id_tab[hash_id(id, st->tab_size)].head;
+
+	for (; l; l = l->next) {
+		struct sock *s = list_entry(l, struct sock, id_link);
 		if (s->id == id)
 			return s;
+	}
 	return NULL;
 }
 
 struct sock *sock_by_name(struct stack *st, enum kind k, const char *name)
 {
-	for (struct sock *s = st->name_tab[hash_name(k, name, st->tab_size)]; s; s = s->name_next)
+	struct link *l = st->name_tab[hash_name(k, name, st->tab_size)].head;
+
+	for (; l; l = l->next) {
+		struct sock *s = list_entry(l, struct sock, name_link);
 		if (s->kind == k && strcmp(s->name, name) == 0)
 			return s;
+	}
 	return NULL;
 }
 
 struct sock *sock_next_of_kind(struct stack *st, enum kind k, uint64_t after)
 {
-	struct sock *s = st->kind_head[k];
+	struct sock *s = list_item(st->kinds[k].head, struct sock, klink);
 
 	while (s && s->id <= after)
-		s = s->knext;
+		s = sock_kind_next(s);
 	return s;
 }
 
@@ -129,8 +111,8 @@ int sock_table_init(struct stack *st)
 void sock_table_fini(struct stack *st)
 {
 	for (int k = 0; k < KIND_COUNT; k++)
-		while (st->kind_head[k])
-			sock_close(st->kind_head[k]);
+		while (!list_empty(&st->kinds[k]))
+			sock_close(list_entry(st->kinds[k].head, struct sock, klink));
 	free(st->id_tab);
 	free(st->name_tab);
 	st->id_tab = st->name_tab = NULL;
@@ -322,14 +304,8 @@ static int sock_new(struct stack *st, enum kind k, const char *name,
 static void sock_link(struct sock *s)
 {
 	struct stack *st = s->st;
-	enum kind k = s->kind;
 
-	s->kprev = st->kind_tail[k];
-	if (s->kprev)
-		s->kprev->knext = s;
-	else
-		st->kind_head[k] = s;
-	st->kind_tail[k] = s;
+	list_append(&st->kinds[s->kind], &s->klink);
 	table_link(st, s);
 	st->nsocks++;
 }

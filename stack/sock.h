@@ -145,8 +145,8 @@ struct sock {
 	struct tlsup *up;
 	int handshaking;		/* a listener: children in their handshake */
 
-	struct sock *id_next, *name_next;	/* hash chains */
-	struct sock *knext, *kprev;		/* per kind, in id order */
+	struct link id_link, name_link;	/* in st->id_tab, st->name_tab */
+	struct link klink;		/* in st->kinds[kind], in id order */
 };
 
 /* S's handles, newest first: for (h = handle_first(s); h; h = handle_next(h)). */
@@ -182,9 +182,9 @@ struct stack {
 	struct quotas quotas;
 	uint64_t next_id;
 	size_t nsocks;
-	struct sock **id_tab, **name_tab;
+	struct list *id_tab, *name_tab;		/* hash chains */
 	size_t tab_size;			/* buckets, a power of two */
-	struct sock *kind_head[KIND_COUNT], *kind_tail[KIND_COUNT];
+	struct list kinds[KIND_COUNT];		/* every socket, by kind */
 	struct sock_hooks hooks;
 	poll_notify_fn poll_notify;
 	gone_notify_fn gone_notify;
@@ -217,6 +217,11 @@ struct sock *sock_by_id(struct stack *st, uint64_t id);
 struct sock *sock_by_name(struct stack *st, enum kind k, const char *name);
 /* The first socket of kind K with id > AFTER, for directory listings. */
 struct sock *sock_next_of_kind(struct stack *st, enum kind k, uint64_t after);
+/* The socket after S in its kind's list (ids rising), or NULL. */
+static inline struct sock *sock_kind_next(const struct sock *s)
+{
+	return list_item(s->klink.next, struct sock, klink);
+}
 
 /* Option ID's value as set with ctl; 0 when it was never set. */
 static inline long long sock_opt(const struct sock *s, enum opt_id id)

@@ -255,7 +255,7 @@ json_t *stack_sockets_json(struct stack *st, const struct caller *who)
 	json_t *a = json_array();
 
 	for (int k = 0; k < KIND_COUNT; k++)
-		for (struct sock *s = st->kind_head[k]; s; s = s->knext)
+		for (struct sock *s = sock_next_of_kind(st, k, 0); s; s = sock_kind_next(s))
 			if (sock_visible_to(s, who))
 				json_array_append_new(a, sock_status_json(s));
 	return a;
