@@ -32,7 +32,7 @@ struct accept_wait {
  * its handshake is done). */
 static struct sock *first_undelivered(struct sock *l)
 {
-	for (struct sock *c = l->children; c; c = c->cnext)
+	for (struct sock *c = sock_child_first(l); c; c = sock_child_next(c))
 		if (!c->delivered && !c->up)
 			return c;
 	return NULL;

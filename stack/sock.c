@@ -384,30 +384,15 @@ int sock_pair(struct stack *st, enum kind k, const struct caller *who,
 void sock_tie(struct sock *l, struct sock *c)
 {
 	c->listener = l;
-	c->cnext = NULL;
-	c->cprev = l->children_tail;
-	if (c->cprev)
-		c->cprev->cnext = c;
-	else
-		l->children = c;
-	l->children_tail = c;
+	list_append(&l->children, &c->tie);
 }
 
 void sock_untie(struct sock *c)
 {
-	struct sock *l = c->listener;
-
-	if (l == NULL)
+	if (c->listener == NULL)
 		return;
-	if (c->cprev)
-		c->cprev->cnext = c->cnext;
-	else
-		l->children = c->cnext;
-	if (c->cnext)
-		c->cnext->cprev = c->cprev;
-	else
-		l->children_tail = c->cprev;
-	c->listener = c->cnext = c->cprev = NULL;
+	list_remove(&c->listener->children, &c->tie);
+	c->listener = NULL;
 }
 
 void sock_close(struct sock *s)
@@ -422,8 +407,8 @@ void sock_close(struct sock *s)
 		st->gone_notify(s);
 	sock_untie(s);
 	/* Connections accepted for nobody go with their listener. */
-	while (s->children)
-		sock_close(s->children);
+	while (!list_empty(&s->children))
+		sock_close(sock_child_first(s));
 	/* Readers of a closed socket see its end; writers cannot go on. */
 	wqueue_fail(&s->readers, 0);
 	wqueue_fail(&s->accepts, 0);

@@ -126,9 +126,9 @@ struct sock {
 	 * the listener closes it.  A name that could not be handed to its
 	 * reader goes back to the listener for the next one. */
 	struct sock *listener;
-	struct sock *cnext, *cprev;		/* in listener->children */
-	struct sock *children, *children_tail;
-	bool delivered;
+	struct link tie;		/* in listener->children */
+	struct list children;		/* oldest first */
+	bool delivered;			/* accept's: its name is with a reader */
 	/* The layer above handed this name out to be cached (gone_notify
 	 * runs when it closes); it clears it when it forgets the name itself. */
 	bool named;
@@ -212,6 +212,17 @@ int sock_pair(struct stack *st, enum kind k, const struct caller *who,
 /* Ties accepted socket C to listener L; undoes the tie. */
 void sock_tie(struct sock *l, struct sock *c);
 void sock_untie(struct sock *c);
+/* L's unclaimed connections, oldest first: sock_child_first, then
+ * sock_child_next until NULL. */
+static inline struct sock *sock_child_first(const struct sock *l)
+{
+	return list_item(l->children.head, struct sock, tie);
+}
+
+static inline struct sock *sock_child_next(const struct sock *c)
+{
+	return list_item(c->tie.next, struct sock, tie);
+}
 
 struct sock *sock_by_id(struct stack *st, uint64_t id);
 struct sock *sock_by_name(struct stack *st, enum kind k, const char *name);

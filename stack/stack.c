@@ -29,7 +29,7 @@ uint32_t sock_poll(struct handle *h, uint32_t events)
 	if (h->rem_len || h->eom || (s->tls && tls_pending(s->tls)))
 		ready |= EPOLLIN;
 	/* A name handed back by a reader that never got it. */
-	for (struct sock *c = s->children; c; c = c->cnext)
+	for (struct sock *c = sock_child_first(s); c; c = sock_child_next(c))
 		if (!c->delivered && !c->up)
 			ready |= EPOLLIN;
 	/* While TLS is set up (s->up), data can be neither read nor written

@@ -69,7 +69,7 @@ static json_t *unclaimed_json(struct sock *s)
 {
 	json_t *a = json_array();
 
-	for (struct sock *c = s->children; c; c = c->cnext)
+	for (struct sock *c = sock_child_first(s); c; c = sock_child_next(c))
 		json_array_append_new(a, text_json(c->name));
 	return a;
 }
