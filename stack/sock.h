@@ -32,7 +32,7 @@
 struct sock;
 /* What higher layers attach to a socket; sock.c only holds the pointers
  * and leaves them to the close hook. */
-struct rfile;
+struct rfiles;
 struct cmsg_out;
 struct tls_conf;
 struct tls_ctx;
@@ -133,7 +133,7 @@ struct sock {
 	 * runs when it closes); it clears it when it forgets the name itself. */
 	bool named;
 
-	struct rfile *files[SOCK_FILES_MAX];
+	struct rfiles *rfiles;		/* received files: rfile.c's */
 	struct cmsg_out *pending;	/* cmsg written for the next data write */
 
 	/* TLS (tls kind, or starttls on tcp): the settings `set` gave, the
