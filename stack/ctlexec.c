@@ -345,8 +345,8 @@ static int tls_handshake_for(struct ctl_wait *w, struct sock *s, bool server)
 
 	tlsup_host(s, host, sizeof(host));
 	if (w == NULL)
-		return tlsup_handshake(s, s->tlsctx, server, host, tls_shaken_alone, NULL, &why);
-	err = tlsup_handshake(s, s->tlsctx, server, host, tls_shaken, w, &why);
+		return tlsup_handshake(s, tlsup_ctx(s), server, host, tls_shaken_alone, NULL, &why);
+	err = tlsup_handshake(s, tlsup_ctx(s), server, host, tls_shaken, w, &why);
 	if (err < 0) {
 		w->why = why;
 		return err;
@@ -358,15 +358,13 @@ static int tls_handshake_for(struct ctl_wait *w, struct sock *s, bool server)
 
 static int tls_set_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
-	if (s->tls || s->up || (s->kind == KIND_TLS && s->state == SS_LISTENING)) {
+	if (tlsup_conn(s) || tlsup_busy(s) || (s->kind == KIND_TLS && s->state == SS_LISTENING)) {
 		w->why = "TLS settings are fixed once TLS is under way (set them before connect, "
 			 "listen or starttls)";
 		return -EBUSY;
 	}
-	if (tls_conf_set(&s->tlsconf, c->tlsopt, c->name.host) != 0)
+	if (tlsup_set_opt(s, c->tlsopt, c->name.host) != 0)
 		return -ENOMEM;
-	tls_ctx_unref(s->tlsctx);
-	s->tlsctx = NULL;
 	return CMD_DONE;
 }
 
@@ -376,13 +374,13 @@ static int starttls_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 
 	if (s->state != SS_CONNECTED)
 		return -ENOTCONN;
-	if (s->tls) {
+	if (tlsup_conn(s)) {
 		w->why = "TLS is on already";
 		return -EISCONN;
 	}
 	if ((err = tlsup_check_unread(s, c->how, &w->why)) != 0)
 		return err;
-	if (s->tlsctx == NULL)
+	if (tlsup_ctx(s) == NULL)
 		return tls_build(w, s, c->how);
 	return tls_handshake_for(w, s, c->how);
 }
@@ -434,7 +432,7 @@ static int connect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	int err = -ECONNREFUSED;
 
-	if (s->kind == KIND_TLS && s->tlsctx == NULL)
+	if (s->kind == KIND_TLS && tlsup_ctx(s) == NULL)
 		return tls_build(w, s, false);
 	if (c->addr_type == ADDR_NAME && (err = tlsup_set_host(s, c->name.host)) != 0)
 		return err;
@@ -472,12 +470,12 @@ static int disconnect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 
 	if (s->fd < 0)
 		return CMD_DONE;
-	if (s->up) {
+	if (tlsup_busy(s)) {
 		w->why = "TLS is being set up on it (wait for that, or close it)";
 		return -EBUSY;
 	}
 	if (connect(s->fd, &sa, sizeof(sa)) < 0) {
-		if (errno != EOPNOTSUPP || !tls_in_kernel(s->tls))
+		if (errno != EOPNOTSUPP || !tls_in_kernel(tlsup_conn(s)))
 			return -errno;
 		/* The kernel will not disconnect a connection whose records
 		 * it carries (kernel TLS): the descriptor is closed instead,
@@ -491,8 +489,7 @@ static int disconnect_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 		renew = true;
 	}
 	/* The TLS of the connection goes with it. */
-	tls_free(s->tls);
-	s->tls = NULL;
+	tlsup_disconnect(s);
 	if (renew)
 		sock_drop_fd(s);
 	if (s->state == SS_CONNECTED || s->state == SS_CONNECTING)
@@ -504,7 +501,7 @@ static int listen_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 {
 	int err;
 
-	if (s->kind == KIND_TLS && s->tlsctx == NULL)
+	if (s->kind == KIND_TLS && tlsup_ctx(s) == NULL)
 		return tls_build(w, s, true);
 	err = ensure_fd(w, s, 0);
 
@@ -521,8 +518,8 @@ static int shutdown_ctl(struct ctl_wait *w, struct sock *s, struct ctl_cmd *c)
 	if (s->fd < 0)
 		return -ENOTCONN;
 	/* TLS says its end with close_notify before TCP's FIN. */
-	if (s->tls && c->how != SHUT_RD && tls_close_notify(s->tls) < 0) {
-		w->why = tls_why(s->tls);
+	if (tlsup_conn(s) && c->how != SHUT_RD && tls_close_notify(tlsup_conn(s)) < 0) {
+		w->why = tlsup_why(s);
 		return -EPIPE;
 	}
 	if (shutdown(s->fd, c->how) < 0)

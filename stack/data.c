@@ -21,7 +21,7 @@
 #include "rights.h"
 #include "sendprep.h"
 #include "status.h"
-#include "tls.h"
+#include "tlsup.h"
 
 /* The largest datagram an inet socket can deliver, IP header included. */
 #define INET_MSG_MAX 65536
@@ -47,8 +47,7 @@ struct write_wait {
 static void io_err(struct sock *s, const char *what, ssize_t err)
 {
 	if (err < 0 && err != -EAGAIN)
-		sock_set_err(s, what, s->tls && tls_why(s->tls)[0] ? tls_why(s->tls)
-								     : strerror((int)-err));
+		sock_set_err(s, what, tlsup_why(s)[0] ? tlsup_why(s) : strerror((int)-err));
 }
 
 /* A socket whose bytes go through TLS: a tls socket, or one after
@@ -56,12 +55,7 @@ static void io_err(struct sock *s, const char *what, ssize_t err)
  * socket is not connected. */
 static bool through_tls(const struct sock *s)
 {
-	return s->tls || s->kind == KIND_TLS;
-}
-
-static ssize_t tls_not_up(const struct sock *s)
-{
-	return s->up ? -EAGAIN : -ENOTCONN;
+	return tlsup_conn(s) || s->kind == KIND_TLS;
 }
 
 /* The size of the next message, for kinds whose messages may exceed 64K. */
@@ -218,7 +212,7 @@ static ssize_t try_read(struct waiter *w)
 	if (!kind_info(s->kind)->stream)
 		return read_message(s, h, w);
 	if (through_tls(s))
-		n = tls_established(s->tls) ? tls_read(s->tls, w->buf, w->len) : tls_not_up(s);
+		n = tlsup_read(s, w->buf, w->len);
 	else if (!kind_info(s->kind)->inet)
 		n = read_unix_stream(s, w);
 	else if ((n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT)) < 0)
@@ -284,7 +278,7 @@ static ssize_t send_some(struct sock *s, struct write_wait *ww, const char *data
 	if (s->fd < 0)
 		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
 	if (through_tls(s)) {
-		n = tls_established(s->tls) ? tls_write(s->tls, data, len) : tls_not_up(s);
+		n = tlsup_write(s, data, len);
 		if (n >= 0)
 			count_sent(s, n);
 		return n;

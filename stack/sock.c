@@ -468,12 +468,15 @@ void handle_close(struct handle *h)
 
 void sock_update_interest(struct sock *s)
 {
+	/* TLS's state is tlsup's, read here only (tls.h). */
+	const struct tls_state *t = s->tlsstate;
+	bool up = t && t->up;
 	uint32_t ev = 0;
 
 	if (s->fd < 0)
 		return;
 	if (wqueue_first(&s->readers) ||
-	    (wqueue_first(&s->accepts) && s->handshaking < SOCK_HANDSHAKES_MAX))
+	    (wqueue_first(&s->accepts) && (!t || t->handshaking < SOCK_HANDSHAKES_MAX)))
 		ev |= EPOLLIN;
 	/* A connect in progress is followed to its end even when nobody
 	 * waits for it (O_NONBLOCK, or an interrupted ctl write). */
@@ -481,14 +484,14 @@ void sock_update_interest(struct sock *s)
 		ev |= EPOLLOUT;
 	/* Pollers wait on the descriptor, except while TLS is set up on it
 	 * (sock_poll): then on the handshake, which asks for its own. */
-	if (!s->up)
+	if (!up)
 		for (struct handle *h = handle_first(s); h; h = handle_next(h))
 			if (h->poll_handle)
 				ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
 	/* TLS may need the other direction: a handshake, or a read that
 	 * must first write (and the reverse). */
-	if (s->tls && (s->up || wqueue_first(&s->readers) || wqueue_first(&s->writers)))
-		ev |= tls_want(s->tls);
+	if (t && t->conn && (up || wqueue_first(&s->readers) || wqueue_first(&s->writers)))
+		ev |= tls_want(t->conn);
 	loop_set(&s->st->loop, &s->watch, ev);
 }
 

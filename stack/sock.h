@@ -34,10 +34,7 @@ struct sock;
  * and leaves them to the close hook. */
 struct rfiles;
 struct cmsg_out;
-struct tls_conf;
-struct tls_ctx;
-struct tls;
-struct tlsup;
+struct tls_state;
 
 /* Files (not sockets) that arrived by SCM_RIGHTS, kept per socket. */
 #define SOCK_FILES_MAX 64
@@ -136,14 +133,9 @@ struct sock {
 	struct rfiles *rfiles;		/* received files: rfile.c's */
 	struct cmsg_out *pending;	/* cmsg written for the next data write */
 
-	/* TLS (tls kind, or starttls on tcp): the settings `set` gave, the
-	 * context built from them (a listener's serves its children), the
-	 * connection once its handshake starts, and what is under way. */
-	struct tls_conf *tlsconf;
-	struct tls_ctx *tlsctx;
-	struct tls *tls;
-	struct tlsup *up;
-	int handshaking;		/* a listener: children in their handshake */
+	/* TLS (tls kind, or starttls on tcp): tlsup's, NULL until it is
+	 * first needed; tlsup.h reads it for the floors above. */
+	struct tls_state *tlsstate;
 
 	struct link id_link, name_link;	/* in st->id_tab, st->name_tab */
 	struct link klink;		/* in st->kinds[kind], in id order */
@@ -172,7 +164,7 @@ struct sock_hooks {
 	/* S's descriptor is ready for EVENTS (EPOLLIN, EPOLLOUT, ...). */
 	void (*on_event)(struct sock *s, uint32_t events);
 	/* S is closing, its waiters already ended: drop what was attached
-	 * to it (received files, a pending cmsg). */
+	 * to it (received files, a pending cmsg, its TLS). */
 	void (*on_close)(struct sock *s);
 };
 

@@ -17,6 +17,7 @@
 #include "text.h"
 #include "tls.h"
 #include "tlsconf.h"
+#include "tlsup.h"
 
 static const char *family_name(int family)
 {
@@ -48,7 +49,7 @@ static json_t *options_json(struct sock *s)
 			json_object_set_new(o, opt_info(i)->name, text_json(buf));
 		}
 	}
-	tls = tls_conf_json(s->tlsconf);
+	tls = tls_conf_json(tlsup_conf(s));
 	json_object_update(o, tls);
 	json_decref(tls);
 	return o;
@@ -140,8 +141,8 @@ json_t *sock_status_json(struct sock *s)
 		json_object_set_new(o, "unclaimed", unclaimed_json(s));
 	if (s->kind == KIND_MPTCP)
 		json_object_set_new(o, "mptcp", mptcp_json(s));
-	if (s->kind == KIND_TLS || s->tls)
-		json_object_set_new(o, "tls", s->tls ? tls_json(s->tls) : json_null());
+	if (s->kind == KIND_TLS || tlsup_conn(s))
+		json_object_set_new(o, "tls", tlsup_conn(s) ? tls_json(tlsup_conn(s)) : json_null());
 	json_object_set_new(o, "shutdown", json_pack("{s:b,s:b}", "rd", s->shut_rd, "wr", s->shut_wr));
 	json_object_set_new(o, "options", options_json(s));
 	json_object_set_new(o, "counters", counters_json(s));
