@@ -108,7 +108,9 @@ struct sock {
 
 	char err[SOCK_ERR_MAX];
 	struct counters ctr;
-	struct reader_log *log;	/* the last messages read, and who read them */
+	/* The last messages read, and who read them: the socket's own
+	 * history (meta.h's), written by reads, shown by its cmsg file. */
+	struct reader_log *log;
 
 	struct loop_watch watch;
 	/* Waiting: readers and writers of data, ctl writes waiting for a
@@ -130,11 +132,12 @@ struct sock {
 	 * runs when it closes); it clears it when it forgets the name itself. */
 	bool named;
 
-	struct rfiles *rfiles;		/* received files: rfile.c's */
-	struct cmsg_out *pending;	/* cmsg written for the next data write */
-
-	/* TLS (tls kind, or starttls on tcp): tlsup's, NULL until it is
-	 * first needed; tlsup.h reads it for the floors above. */
+	/* What higher floors attach, one pointer each, NULL until needed,
+	 * made and freed by their own code (the last through on_close):
+	 * received files (rfile), the cmsg written for the next data write
+	 * (cmsgout), TLS (tlsup; the floors above read it through tlsup.h). */
+	struct rfiles *rfiles;
+	struct cmsg_out *pending;
 	struct tls_state *tlsstate;
 
 	struct link id_link, name_link;	/* in st->id_tab, st->name_tab */

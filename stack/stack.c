@@ -100,8 +100,7 @@ static void on_trim(struct timer *t)
 static void on_close(struct sock *s)
 {
 	rfile_close_all(s);
-	cmsg_out_free(s->pending);
-	s->pending = NULL;
+	cmsg_out_keep(s, NULL);		/* a pending cmsg goes */
 	tlsup_close(s);
 	if (!timer_armed(&s->st->trim))
 		timer_arm(&s->st->loop, &s->st->trim, 1000);
