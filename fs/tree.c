@@ -41,7 +41,7 @@ int tree_node(struct fsctx *fs, fuse_ino_t ino, struct node *n)
 		n->sock = sock_by_id(&fs->st, id);
 		if (n->sock == NULL || (int)n->sock->kind != n->kind)
 			return -ENOENT;
-		if (tree_is_file_slot(n->file) && n->sock->files[n->file - F_FILE0] == NULL)
+		if (tree_is_file_slot(n->file) && rfile_get(n->sock, n->file - F_FILE0) == NULL)
 			return -ENOENT;
 	} else if (id != 0)
 		return -ENOENT;
@@ -76,7 +76,7 @@ static int file_slot(const struct sock *s, const char *name)
 	if (strncmp(name, "file", 4) != 0 || name[4] < '0' || name[4] > '9')
 		return -1;
 	n = strtol(name + 4, &end, 10);
-	if (*end || n >= SOCK_FILES_MAX || (n > 0 && name[4] == '0') || s->files[n] == NULL)
+	if (*end || n >= SOCK_FILES_MAX || (n > 0 && name[4] == '0') || rfile_get(s, (int)n) == NULL)
 		return -1;
 	return (int)n;
 }
@@ -228,7 +228,7 @@ static bool file_dirent(const struct node *dir, off_t off, const char **name,
 	static char names[SOCK_FILES_MAX][12];
 	size_t slot = (size_t)off - sock_files_count;
 
-	while (slot < SOCK_FILES_MAX && dir->sock->files[slot] == NULL)
+	while (slot < SOCK_FILES_MAX && rfile_get(dir->sock, (int)slot) == NULL)
 		slot++;
 	if (slot >= SOCK_FILES_MAX)
 		return false;
@@ -272,7 +272,7 @@ bool tree_dirent(struct fsctx *fs, const struct node *dir, const struct caller *
 				      off < SOCK_OFF_BASE ? 0 : (uint64_t)(off - SOCK_OFF_BASE));
 		/* Like sockets: each user sees only their own (root all). */
 		while (s && !sock_visible_to(s, who))
-			s = s->knext;	/* in the order of their ids */
+			s = sock_kind_next(s);	/* in the order of their ids */
 		if (s == NULL)
 			return false;
 		*name = s->name;

@@ -32,8 +32,8 @@ struct accept_wait {
  * its handshake is done). */
 static struct sock *first_undelivered(struct sock *l)
 {
-	for (struct sock *c = l->children; c; c = c->cnext)
-		if (!c->delivered && !c->up)
+	for (struct sock *c = sock_child_first(l); c; c = sock_child_next(c))
+		if (!c->delivered && !tlsup_busy(c))
 			return c;
 	return NULL;
 }
@@ -84,7 +84,7 @@ static int accept_one(struct sock *l, struct sock **out)
 	/* A tls connection is handed out once its handshake is done. */
 	if (l->kind == KIND_TLS) {
 		const char *why = NULL;
-		err = tlsup_handshake(*out, l->tlsctx, true, NULL, handshake_done,
+		err = tlsup_handshake(*out, tlsup_ctx(l), true, NULL, handshake_done,
 				      (void *)(uintptr_t)l->id, &why);
 		if (err < 0) {
 			sock_set_err(l, "listen", why ? why : strerror(-err));
@@ -117,7 +117,7 @@ static ssize_t try_accept(struct waiter *w)
 	if ((name = malloc(SOCK_NAME_MAX + 2)) == NULL)
 		return -ENOMEM;
 	c = first_undelivered(l);
-	if (c == NULL && l->handshaking >= SOCK_HANDSHAKES_MAX) {
+	if (c == NULL && tlsup_handshakes(l) >= SOCK_HANDSHAKES_MAX) {
 		free(name);
 		return -EAGAIN;		/* enough clients are in their handshake */
 	}
@@ -125,7 +125,7 @@ static ssize_t try_accept(struct waiter *w)
 		free(name);
 		return err;
 	}
-	if (c->up) {
+	if (tlsup_busy(c)) {
 		free(name);
 		return -EAGAIN;		/* its handshake must finish first */
 	}

@@ -77,12 +77,12 @@ int ctl_disconnect(struct ctl_wait *w, struct sock *s, const struct ctl_cmd *c)
 
 	if (s->fd < 0)
 		return CMD_DONE;
-	if (s->up) {
+	if (tlsup_busy(s)) {
 		w->why = "TLS is being set up on it (wait for that, or close it)";
 		return -EBUSY;
 	}
 	if (connect(s->fd, &sa, sizeof(sa)) < 0) {
-		if (errno != EOPNOTSUPP || !tls_in_kernel(s->tls))
+		if (errno != EOPNOTSUPP || !tls_in_kernel(tlsup_conn(s)))
 			return -errno;
 		/* The kernel will not disconnect a connection whose records
 		 * it carries (kernel TLS): the descriptor is closed instead,
@@ -96,8 +96,7 @@ int ctl_disconnect(struct ctl_wait *w, struct sock *s, const struct ctl_cmd *c)
 		renew = true;
 	}
 	/* The TLS of the connection goes with it. */
-	tls_free(s->tls);
-	s->tls = NULL;
+	tlsup_disconnect(s);
 	if (renew)
 		sock_drop_fd(s);
 	if (s->state == SS_CONNECTED || s->state == SS_CONNECTING)
@@ -109,7 +108,7 @@ int ctl_listen(struct ctl_wait *w, struct sock *s, const struct ctl_cmd *c)
 {
 	int err;
 
-	if (w->step.state == CS_BEGIN && s->kind == KIND_TLS && s->tlsctx == NULL)
+	if (w->step.state == CS_BEGIN && s->kind == KIND_TLS && tlsup_ctx(s) == NULL)
 		return ctl_tls_build(w, s, true);
 	if ((err = ctl_ensure_fd(w, s, 0)) != 0)
 		return err;
@@ -124,8 +123,8 @@ int ctl_shutdown(struct ctl_wait *w, struct sock *s, const struct ctl_cmd *c)
 	if (s->fd < 0)
 		return -ENOTCONN;
 	/* TLS says its end with close_notify before TCP's FIN. */
-	if (s->tls && c->how != SHUT_RD && tls_close_notify(s->tls) < 0) {
-		w->why = tls_why(s->tls);
+	if (tlsup_conn(s) && c->how != SHUT_RD && tls_close_notify(tlsup_conn(s)) < 0) {
+		w->why = tlsup_why(s);
 		return -EPIPE;
 	}
 	if (shutdown(s->fd, c->how) < 0)
@@ -185,15 +184,13 @@ int ctl_close(struct ctl_wait *w, struct sock *s, const struct ctl_cmd *c)
 
 int ctl_tls_set(struct ctl_wait *w, struct sock *s, const struct ctl_cmd *c)
 {
-	if (s->tls || s->up || (s->kind == KIND_TLS && s->state == SS_LISTENING)) {
+	if (tlsup_conn(s) || tlsup_busy(s) || (s->kind == KIND_TLS && s->state == SS_LISTENING)) {
 		w->why = "TLS settings are fixed once TLS is under way (set them before connect, "
 			 "listen or starttls)";
 		return -EBUSY;
 	}
-	if (tls_conf_set(&s->tlsconf, c->tlsopt, c->name.host) != 0)
+	if (tlsup_set_opt(s, c->tlsopt, c->name.host) != 0)
 		return -ENOMEM;
-	tls_ctx_unref(s->tlsctx);
-	s->tlsctx = NULL;
 	return CMD_DONE;
 }
 
@@ -205,13 +202,13 @@ int ctl_starttls(struct ctl_wait *w, struct sock *s, const struct ctl_cmd *c)
 
 	if (s->state != SS_CONNECTED)
 		return -ENOTCONN;
-	if (s->tls) {
+	if (tlsup_conn(s)) {
 		w->why = "TLS is on already";
 		return -EISCONN;
 	}
 	if ((err = tlsup_check_unread(s, c->how, &w->why)) != 0)
 		return err;
-	if (s->tlsctx == NULL)
+	if (tlsup_ctx(s) == NULL)
 		return ctl_tls_build(w, s, c->how);
 	return ctl_tls_handshake(w, s, c->how);
 }

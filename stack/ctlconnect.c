@@ -123,7 +123,7 @@ static int try_from(struct ctl_wait *w, struct sock *s, int err)
 {
 	/* Another ctl file's `tls set` may have dropped the context while a
 	 * try was under way: it is built again, and the tries go on. */
-	if (s->kind == KIND_TLS && s->tlsctx == NULL)
+	if (s->kind == KIND_TLS && tlsup_ctx(s) == NULL)
 		return ctl_tls_build(w, s, false);
 	w->step.state = CS_TRY;
 	for (; w->step.attempt < w->step.naddrs; w->step.attempt++) {
@@ -166,7 +166,7 @@ int ctl_connect(struct ctl_wait *w, struct sock *s, const struct ctl_cmd *c)
 			return r;
 		/* fall through */
 	case CS_ADDRESSED:
-		if (s->kind == KIND_TLS && s->tlsctx == NULL)
+		if (s->kind == KIND_TLS && tlsup_ctx(s) == NULL)
 			return ctl_tls_build(w, s, false);
 		/* fall through */
 	case CS_TLS_READY:
@@ -218,7 +218,7 @@ static void settle_alone(struct sock *s, int r)
 
 int ctl_connect_event(struct sock *s)
 {
-	struct ctl_wait *w = (struct ctl_wait *)s->ctls.head;
+	struct ctl_wait *w = (struct ctl_wait *)wqueue_first(&s->ctls);
 	int r = connect_result(s);
 
 	if (r == 1)

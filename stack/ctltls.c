@@ -49,7 +49,7 @@ int ctl_tls_handshake(struct ctl_wait *w, struct sock *s, bool server)
 	int err;
 
 	tlsup_host(s, host, sizeof(host));
-	err = tlsup_handshake(s, s->tlsctx, server, host, shaken, w, &why);
+	err = tlsup_handshake(s, tlsup_ctx(s), server, host, shaken, w, &why);
 	if (err < 0) {
 		w->why = why;
 		return err;
@@ -72,7 +72,7 @@ int ctl_tls_handshake_alone(struct sock *s)
 	const char *why = NULL;
 
 	tlsup_host(s, host, sizeof(host));
-	return tlsup_handshake(s, s->tlsctx, false, host, shaken_alone, NULL, &why);
+	return tlsup_handshake(s, tlsup_ctx(s), false, host, shaken_alone, NULL, &why);
 }
 
 void ctl_tls_release(struct ctl_wait *w)

@@ -21,7 +21,7 @@
 #include "rights.h"
 #include "sendprep.h"
 #include "status.h"
-#include "tls.h"
+#include "tlsup.h"
 
 /* The largest datagram an inet socket can deliver, IP header included. */
 #define INET_MSG_MAX 65536
@@ -47,8 +47,7 @@ struct write_wait {
 static void io_err(struct sock *s, const char *what, ssize_t err)
 {
 	if (err < 0 && err != -EAGAIN)
-		sock_set_err(s, what, s->tls && tls_why(s->tls)[0] ? tls_why(s->tls)
-								     : strerror((int)-err));
+		sock_set_err(s, what, tlsup_why(s)[0] ? tlsup_why(s) : strerror((int)-err));
 }
 
 /* A socket whose bytes go through TLS: a tls socket, or one after
@@ -56,12 +55,7 @@ static void io_err(struct sock *s, const char *what, ssize_t err)
  * socket is not connected. */
 static bool through_tls(const struct sock *s)
 {
-	return s->tls || s->kind == KIND_TLS;
-}
-
-static ssize_t tls_not_up(const struct sock *s)
-{
-	return s->up ? -EAGAIN : -ENOTCONN;
+	return tlsup_conn(s) || s->kind == KIND_TLS;
 }
 
 /* The size of the next message, for kinds whose messages may exceed 64K. */
@@ -215,7 +209,7 @@ static ssize_t try_read(struct waiter *w)
 	if (!kind_info(s->kind)->stream)
 		return read_message(s, h, w);
 	if (through_tls(s))
-		n = tls_established(s->tls) ? tls_read(s->tls, w->buf, w->len) : tls_not_up(s);
+		n = tlsup_read(s, w->buf, w->len);
 	else if (!kind_info(s->kind)->inet)
 		n = read_unix_stream(s, w);
 	else if ((n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT)) < 0)
@@ -281,7 +275,7 @@ static ssize_t send_some(struct sock *s, struct write_wait *ww, const char *data
 	if (s->fd < 0)
 		return kind_info(s->kind)->stream ? -ENOTCONN : -EDESTADDRREQ;
 	if (through_tls(s)) {
-		n = tls_established(s->tls) ? tls_write(s->tls, data, len) : tls_not_up(s);
+		n = tlsup_write(s, data, len);
 		if (n >= 0)
 			count_sent(s, n);
 		return n;
@@ -529,7 +523,7 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 	 * path) waits in line whatever O_NONBLOCK says: O_NONBLOCK is for a
 	 * full socket, and a worker's EAGAIN still reports one. */
 	helped = ww->open || to_path(s, ww);
-	r = helped || s->writers.head ? -EAGAIN : write_step(s, ww, data);
+	r = helped || wqueue_first(&s->writers) ? -EAGAIN : write_step(s, ww, data);
 	if (r == -EAGAIN && (helped || !w->nonblock)) {
 		if ((w->buf = malloc(len ? len : 1)) == NULL) {
 			waiter_finish(w, ww->off ? (ssize_t)ww->off : -ENOMEM);
@@ -537,7 +531,7 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 		}
 		memcpy(w->buf, data, len);
 		sock_park(s, w, &s->writers);
-		if (helped && s->writers.head == w && serve_head(s, ww))
+		if (helped && wqueue_first(&s->writers) == w && serve_head(s, ww))
 			return NULL;
 		return w;
 	}
@@ -545,13 +539,13 @@ struct waiter *data_write(struct handle *h, const struct wait_req *rq, const cha
 	return NULL;
 }
 
-/* The head of S's writers may go on: returns 1 when it finished, 0 when
- * it still waits (its paths opening, its message on a worker, no room). */
+/* WW, the head of S's writers (NULL: none), may go on: 1 when it finished,
+ * 0 when it waits (its paths opening, its message on a worker, no room). */
 static int serve_head(struct sock *s, struct write_wait *ww)
 {
 	int r;
 
-	if (ww->open || ww->send)
+	if (ww == NULL || ww->open || ww->send)
 		return 0;
 	if (to_path(s, ww)) {
 		if ((r = path_send_start(s, ww)) == 0)
@@ -564,7 +558,7 @@ static int serve_head(struct sock *s, struct write_wait *ww)
 
 void data_serve_writers(struct sock *s)
 {
-	while (s->writers.head && serve_head(s, (struct write_wait *)s->writers.head))
+	while (serve_head(s, (struct write_wait *)wqueue_first(&s->writers)))
 		;
 }
 

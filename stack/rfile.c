@@ -16,6 +16,12 @@
 
 struct file_job;
 
+/* A socket's received files, fileN in slot N: made with its first one,
+ * freed when the socket closes (rfile_close_all). */
+struct rfiles {
+	struct rfile *slot[SOCK_FILES_MAX];
+};
+
 /* A read or write of a received file. */
 struct file_wait {
 	struct waiter w;
@@ -93,7 +99,9 @@ int rfile_add(struct sock *s, int fd, char *name)
 	const char *why;
 	int err;
 
-	while (slot < SOCK_FILES_MAX && s->files[slot])
+	if (s->rfiles == NULL && (s->rfiles = calloc(1, sizeof(*s->rfiles))) == NULL)
+		return -ENOMEM;
+	while (slot < SOCK_FILES_MAX && s->rfiles->slot[slot])
 		slot++;
 	if (slot == SOCK_FILES_MAX || cached_stat(fd, &st) < 0)
 		return -EMFILE;
@@ -120,7 +128,7 @@ int rfile_add(struct sock *s, int fd, char *name)
 	f->regular = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
 	f->accmode = fcntl(fd, F_GETFL) & O_ACCMODE;
 	loop_watch_init(&f->watch, fd, rfile_on_event, f);
-	s->files[slot] = f;
+	s->rfiles->slot[slot] = f;
 	snprintf(name, META_RIGHT_NAME, "file%d", slot);
 	return 0;
 refuse:
@@ -128,16 +136,22 @@ refuse:
 	return err;
 }
 
+struct rfile *rfile_get(const struct sock *s, int slot)
+{
+	if (s == NULL || s->rfiles == NULL || slot < 0 || slot >= SOCK_FILES_MAX)
+		return NULL;
+	return s->rfiles->slot[slot];
+}
+
 static struct rfile *file_of(struct handle *h, int slot)
 {
-	struct sock *s = h->sock;
-
-	return s && slot >= 0 && slot < SOCK_FILES_MAX ? s->files[slot] : NULL;
+	return rfile_get(h->sock, slot);
 }
 
 static void rfile_interest(struct rfile *f)
 {
-	uint32_t ev = (f->readers.head ? EPOLLIN : 0) | (f->writers.head ? EPOLLOUT : 0);
+	uint32_t ev = (wqueue_first(&f->readers) ? EPOLLIN : 0) |
+		      (wqueue_first(&f->writers) ? EPOLLOUT : 0);
 
 	if (!f->regular)
 		loop_set(&f->s->st->loop, &f->watch, ev);
@@ -290,7 +304,7 @@ static struct file_wait *file_start(struct handle *h, int slot, const struct wai
 static struct waiter *file_io(struct rfile *f, struct waiter *w, struct wqueue *q,
 			      wait_try_fn try, const char *what)
 {
-	ssize_t n = q->head ? -EAGAIN : try(w);
+	ssize_t n = wqueue_first(q) ? -EAGAIN : try(w);
 
 	if (n == -EAGAIN && !w->nonblock && !f->regular) {
 		waiter_park(w, q, 0);	/* not the socket's wait: no timeout */
@@ -347,7 +361,7 @@ static void rfile_on_event(void *arg, uint32_t events)
 
 int rfile_stat(struct sock *s, int slot, struct stat *st)
 {
-	struct rfile *f = slot >= 0 && slot < SOCK_FILES_MAX ? s->files[slot] : NULL;
+	struct rfile *f = rfile_get(s, slot);
 
 	if (f == NULL)
 		return -ENOENT;
@@ -356,11 +370,11 @@ int rfile_stat(struct sock *s, int slot, struct stat *st)
 
 int rfile_close(struct sock *s, int slot)
 {
-	struct rfile *f = slot >= 0 && slot < SOCK_FILES_MAX ? s->files[slot] : NULL;
+	struct rfile *f = rfile_get(s, slot);
 
 	if (f == NULL)
 		return -ENOENT;
-	s->files[slot] = NULL;	/* waiters now see no file: EOF, EBADF */
+	s->rfiles->slot[slot] = NULL;	/* waiters now see no file: EOF, EBADF */
 	wqueue_fail(&f->readers, 0);
 	wqueue_fail(&f->writers, -EBADF);
 	if (!f->regular)
@@ -376,4 +390,6 @@ void rfile_close_all(struct sock *s)
 {
 	for (int i = 0; i < SOCK_FILES_MAX; i++)
 		rfile_close(s, i);
+	free(s->rfiles);
+	s->rfiles = NULL;
 }

@@ -31,6 +31,9 @@ struct rfile {
  * -ENOMEM; FD is the caller's to close on failure. */
 int rfile_add(struct sock *s, int fd, char *name);
 
+/* Received file SLOT of S (fileN), or NULL when there is none. */
+struct rfile *rfile_get(const struct sock *s, int slot);
+
 /* Reads or writes received file SLOT of H's socket (OFF: the caller's
  * offset, used for regular files).  Each returns W when it was parked
  * (for waiter_cancel), or NULL when rq->done has already run. */
@@ -43,6 +46,7 @@ int rfile_stat(struct sock *s, int slot, struct stat *st);
 
 /* Closes received file SLOT (rm fileN); -ENOENT when there is none. */
 int rfile_close(struct sock *s, int slot);
+/* S closes: every received file goes, and the slots with them. */
 void rfile_close_all(struct sock *s);
 
 #endif

@@ -35,20 +35,15 @@ static size_t hash_name(enum kind k, const char *name, size_t size)
 
 static void table_link(struct stack *st, struct sock *s)
 {
-	size_t i = hash_id(s->id, st->tab_size);
-	size_t j = hash_name(s->kind, s->name, st->tab_size);
-
-	s->id_next = st->id_tab[i];
-	st->id_tab[i] = s;
-	s->name_next = st->name_tab[j];
-	st->name_tab[j] = s;
+	list_prepend(&st->id_tab[hash_id(s->id, st->tab_size)], &s->id_link);
+	list_prepend(&st->name_tab[hash_name(s->kind, s->name, st->tab_size)], &s->name_link);
 }
 
 static int table_grow(struct stack *st)
 {
 	size_t size = st->tab_size ? st->tab_size * 2 : INITIAL_BUCKETS;
-	struct sock **ids = calloc(size, sizeof(*ids));
-	struct sock **names = calloc(size, sizeof(*names));
+	struct list *ids = calloc(size, sizeof(*ids));
+	struct list *names = calloc(size, sizeof(*names));
 
 	if (ids == NULL || names == NULL) {
 		free(ids);
@@ -62,61 +57,48 @@ static int table_grow(struct stack *st)
 	st->tab_size = size;
 	/* Every socket is on exactly one kind list: relink from there. */
 	for (int k = 0; k < KIND_COUNT; k++)
-		for (struct sock *s = st->kind_head[k]; s; s = s->knext)
+		for (struct sock *s = sock_next_of_kind(st, k, 0); s; s = sock_kind_next(s))
 			table_link(st, s);
 	return 0;
 }
 
-static void unlink_chain(struct sock **slot, struct sock *s, size_t link_off)
-{
-	while (*slot) {
-		struct sock **next = (struct sock **)((char *)*slot + link_off);
-		if (*slot == s) {
-			*slot = *next;
-			return;
-		}
-		slot = next;
-	}
-}
-
 static void table_unlink(struct stack *st, struct sock *s)
 {
-	unlink_chain(&st->id_tab[hash_id(s->id, st->tab_size)], s,
-		     offsetof(struct sock, id_next));
-	unlink_chain(&st->name_tab[hash_name(s->kind, s->name, st->tab_size)], s,
-		     offsetof(struct sock, name_next));
-	if (s->kprev)
-		s->kprev->knext = s->knext;
-	else
-		st->kind_head[s->kind] = s->knext;
-	if (s->knext)
-		s->knext->kprev = s->kprev;
-	else
-		st->kind_tail[s->kind] = s->kprev;
+	list_remove(&st->id_tab[hash_id(s->id, st->tab_size)], &s->id_link);
+	list_remove(&st->name_tab[hash_name(s->kind, s->name, st->tab_size)], &s->name_link);
+	list_remove(&st->kinds[s->kind], &s->klink);
 }
 
 struct sock *sock_by_id(struct stack *st, uint64_t id)
 {
-	for (struct sock *s = st->id_tab[hash_id(id, st->tab_size)]; s; s = s->id_next)
+	struct link *l = st->id_tab[hash_id(id, st->tab_size)].head;
+
+	for (; l; l = l->next) {
+		struct sock *s = list_entry(l, struct sock, id_link);
 		if (s->id == id)
 			return s;
+	}
 	return NULL;
 }
 
 struct sock *sock_by_name(struct stack *st, enum kind k, const char *name)
 {
-	for (struct sock *s = st->name_tab[hash_name(k, name, st->tab_size)]; s; s = s->name_next)
+	struct link *l = st->name_tab[hash_name(k, name, st->tab_size)].head;
+
+	for (; l; l = l->next) {
+		struct sock *s = list_entry(l, struct sock, name_link);
 		if (s->kind == k && strcmp(s->name, name) == 0)
 			return s;
+	}
 	return NULL;
 }
 
 struct sock *sock_next_of_kind(struct stack *st, enum kind k, uint64_t after)
 {
-	struct sock *s = st->kind_head[k];
+	struct sock *s = list_item(st->kinds[k].head, struct sock, klink);
 
 	while (s && s->id <= after)
-		s = s->knext;
+		s = sock_kind_next(s);
 	return s;
 }
 
@@ -129,8 +111,8 @@ int sock_table_init(struct stack *st)
 void sock_table_fini(struct stack *st)
 {
 	for (int k = 0; k < KIND_COUNT; k++)
-		while (st->kind_head[k])
-			sock_close(st->kind_head[k]);
+		while (!list_empty(&st->kinds[k]))
+			sock_close(list_entry(st->kinds[k].head, struct sock, klink));
 	free(st->id_tab);
 	free(st->name_tab);
 	st->id_tab = st->name_tab = NULL;
@@ -322,14 +304,8 @@ static int sock_new(struct stack *st, enum kind k, const char *name,
 static void sock_link(struct sock *s)
 {
 	struct stack *st = s->st;
-	enum kind k = s->kind;
 
-	s->kprev = st->kind_tail[k];
-	if (s->kprev)
-		s->kprev->knext = s;
-	else
-		st->kind_head[k] = s;
-	st->kind_tail[k] = s;
+	list_append(&st->kinds[s->kind], &s->klink);
 	table_link(st, s);
 	st->nsocks++;
 }
@@ -408,30 +384,15 @@ int sock_pair(struct stack *st, enum kind k, const struct caller *who,
 void sock_tie(struct sock *l, struct sock *c)
 {
 	c->listener = l;
-	c->cnext = NULL;
-	c->cprev = l->children_tail;
-	if (c->cprev)
-		c->cprev->cnext = c;
-	else
-		l->children = c;
-	l->children_tail = c;
+	list_append(&l->children, &c->tie);
 }
 
 void sock_untie(struct sock *c)
 {
-	struct sock *l = c->listener;
-
-	if (l == NULL)
+	if (c->listener == NULL)
 		return;
-	if (c->cprev)
-		c->cprev->cnext = c->cnext;
-	else
-		l->children = c->cnext;
-	if (c->cnext)
-		c->cnext->cprev = c->cprev;
-	else
-		l->children_tail = c->cprev;
-	c->listener = c->cnext = c->cprev = NULL;
+	list_remove(&c->listener->children, &c->tie);
+	c->listener = NULL;
 }
 
 void sock_close(struct sock *s)
@@ -446,8 +407,8 @@ void sock_close(struct sock *s)
 		st->up.gone_notify(st->up.arg, s);
 	sock_untie(s);
 	/* Connections accepted for nobody go with their listener. */
-	while (s->children)
-		sock_close(s->children);
+	while (!list_empty(&s->children))
+		sock_close(sock_child_first(s));
 	/* Readers of a closed socket see its end; writers cannot go on. */
 	wqueue_fail(&s->readers, 0);
 	wqueue_fail(&s->accepts, 0);
@@ -455,10 +416,8 @@ void sock_close(struct sock *s)
 	wqueue_fail(&s->ctls, -ECONNABORTED);
 	wqueue_fail(&s->held, -ECONNABORTED);
 	st->hooks.on_close(s);
-	while (s->handles) {
-		struct handle *h = s->handles;
-		s->handles = h->next;
-		h->next = h->prev = NULL;
+	for (struct link *l; (l = list_pop(&s->handles)) != NULL;) {
+		struct handle *h = list_entry(l, struct handle, link);
 		h->sock = NULL;
 		/* A poller must hear that this file will never block again. */
 		if (h->polled && st->up.poll_notify)
@@ -489,10 +448,7 @@ struct handle *handle_open(struct sock *s, void *owner)
 	h->owner = owner;
 	/* Opening any file of an accepted socket claims it. */
 	sock_untie(s);
-	h->next = s->handles;
-	if (s->handles)
-		s->handles->prev = h;
-	s->handles = h;
+	list_prepend(&s->handles, &h->link);
 	return h;
 }
 
@@ -501,12 +457,7 @@ void handle_close(struct handle *h)
 	struct sock *s = h->sock;
 
 	if (s) {
-		if (h->prev)
-			h->prev->next = h->next;
-		else
-			s->handles = h->next;
-		if (h->next)
-			h->next->prev = h->prev;
+		list_remove(&s->handles, &h->link);
 		sock_update_interest(s);	/* without H's poll */
 	}
 	free(h->rem);
@@ -516,26 +467,30 @@ void handle_close(struct handle *h)
 
 void sock_update_interest(struct sock *s)
 {
+	/* TLS's state is tlsup's, read here only (tls.h). */
+	const struct tls_state *t = s->tlsstate;
+	bool up = t && t->up;
 	uint32_t ev = 0;
 
 	if (s->fd < 0)
 		return;
-	if (s->readers.head || (s->accepts.head && s->handshaking < SOCK_HANDSHAKES_MAX))
+	if (wqueue_first(&s->readers) ||
+	    (wqueue_first(&s->accepts) && (!t || t->handshaking < SOCK_HANDSHAKES_MAX)))
 		ev |= EPOLLIN;
 	/* A connect in progress is followed to its end even when nobody
 	 * waits for it (O_NONBLOCK, or an interrupted ctl write). */
-	if (s->writers.head || s->ctls.head || s->state == SS_CONNECTING)
+	if (wqueue_first(&s->writers) || wqueue_first(&s->ctls) || s->state == SS_CONNECTING)
 		ev |= EPOLLOUT;
 	/* Pollers wait on the descriptor, except while TLS is set up on it
 	 * (sock_poll): then on the handshake, which asks for its own. */
-	if (!s->up)
-		for (struct handle *h = s->handles; h; h = h->next)
+	if (!up)
+		for (struct handle *h = handle_first(s); h; h = handle_next(h))
 			if (h->polled)
 				ev |= h->poll_events & (EPOLLIN | EPOLLOUT);
 	/* TLS may need the other direction: a handshake, or a read that
 	 * must first write (and the reverse). */
-	if (s->tls && (s->up || s->readers.head || s->writers.head))
-		ev |= tls_want(s->tls);
+	if (t && t->conn && (up || wqueue_first(&s->readers) || wqueue_first(&s->writers)))
+		ev |= tls_want(t->conn);
 	loop_set(&s->st->loop, &s->watch, ev);
 }
 
@@ -552,7 +507,7 @@ struct waiter *sock_start(struct sock *s, struct waiter *w, struct wqueue *q, bo
 {
 	ssize_t n;
 
-	if (s && behind && q->head && !w->nonblock) {
+	if (s && behind && wqueue_first(q) && !w->nonblock) {
 		sock_park(s, w, q);
 		return w;
 	}

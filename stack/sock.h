@@ -17,6 +17,7 @@
 #include "actor.h"
 #include "caller.h"
 #include "kind.h"
+#include "list.h"
 #include "loop.h"
 #include "meta.h"
 #include "option.h"
@@ -31,12 +32,9 @@
 struct sock;
 /* What higher layers attach to a socket; sock.c only holds the pointers
  * and leaves them to the close hook. */
-struct rfile;
+struct rfiles;
 struct cmsg_out;
-struct tls_conf;
-struct tls_ctx;
-struct tls;
-struct tlsup;
+struct tls_state;
 
 /* Files (not sockets) that arrived by SCM_RIGHTS, kept per socket. */
 #define SOCK_FILES_MAX 64
@@ -46,7 +44,7 @@ struct tlsup;
 /* An open file on a socket (one per open(2) of data, ctl, ...). */
 struct handle {
 	struct sock *sock;		/* NULL once the socket is closed */
-	struct handle *next, *prev;	/* in sock->handles */
+	struct link link;		/* in sock->handles */
 	void *owner;			/* the front end's open file (handle_open) */
 	/* Message kinds: the rest of a message a short read left, and
 	 * whether the next read owes the caller an end-of-message 0. */
@@ -108,7 +106,9 @@ struct sock {
 
 	char err[SOCK_ERR_MAX];
 	struct counters ctr;
-	struct reader_log *log;	/* the last messages read, and who read them */
+	/* The last messages read, and who read them: the socket's own
+	 * history (meta.h's), written by reads, shown by its cmsg file. */
+	struct reader_log *log;
 
 	struct loop_watch watch;
 	/* Waiting: readers and writers of data, ctl writes waiting for a
@@ -116,32 +116,39 @@ struct sock {
 	 * report (held: a host name, room in a unix listener's backlog),
 	 * readers of listen (accepts). */
 	struct wqueue readers, writers, ctls, held, accepts;
-	struct handle *handles;
+	struct list handles;	/* newest first */
 
 	/* A connection accepted for a reader of listen stays tied to its
 	 * listener until one of its files is opened ("claimed"): closing
 	 * the listener closes it.  A name that could not be handed to its
 	 * reader goes back to the listener for the next one. */
 	struct sock *listener;
-	struct sock *cnext, *cprev;		/* in listener->children */
-	struct sock *children, *children_tail;
-	bool delivered;
+	struct link tie;		/* in listener->children */
+	struct list children;		/* oldest first */
+	bool delivered;			/* accept's: its name is with a reader */
 
-	struct rfile *files[SOCK_FILES_MAX];
-	struct cmsg_out *pending;	/* cmsg written for the next data write */
+	/* What higher floors attach, one pointer each, NULL until needed,
+	 * made and freed by their own code (the last through on_close):
+	 * received files (rfile), the cmsg written for the next data write
+	 * (cmsgout), TLS (tlsup; the floors above read it through tlsup.h). */
+	struct rfiles *rfiles;
+	struct cmsg_out *pending;
+	struct tls_state *tlsstate;
 
-	/* TLS (tls kind, or starttls on tcp): the settings `set` gave, the
-	 * context built from them (a listener's serves its children), the
-	 * connection once its handshake starts, and what is under way. */
-	struct tls_conf *tlsconf;
-	struct tls_ctx *tlsctx;
-	struct tls *tls;
-	struct tlsup *up;
-	int handshaking;		/* a listener: children in their handshake */
-
-	struct sock *id_next, *name_next;	/* hash chains */
-	struct sock *knext, *kprev;		/* per kind, in id order */
+	struct link id_link, name_link;	/* in st->id_tab, st->name_tab */
+	struct link klink;		/* in st->kinds[kind], in id order */
 };
+
+/* S's handles, newest first: for (h = handle_first(s); h; h = handle_next(h)). */
+static inline struct handle *handle_first(const struct sock *s)
+{
+	return list_item(s->handles.head, struct handle, link);
+}
+
+static inline struct handle *handle_next(const struct handle *h)
+{
+	return list_item(h->link.next, struct handle, link);
+}
 
 /* How the stack calls the front end above it (stack_configure); either
  * may be NULL.  Each gets ARG first. */
@@ -161,7 +168,7 @@ struct sock_hooks {
 	/* S's descriptor is ready for EVENTS (EPOLLIN, EPOLLOUT, ...). */
 	void (*on_event)(struct sock *s, uint32_t events);
 	/* S is closing, its waiters already ended: drop what was attached
-	 * to it (received files, a pending cmsg). */
+	 * to it (received files, a pending cmsg, its TLS). */
 	void (*on_close)(struct sock *s);
 };
 
@@ -171,9 +178,9 @@ struct stack {
 	struct quotas quotas;
 	uint64_t next_id;
 	size_t nsocks;
-	struct sock **id_tab, **name_tab;
+	struct list *id_tab, *name_tab;		/* hash chains */
 	size_t tab_size;			/* buckets, a power of two */
-	struct sock *kind_head[KIND_COUNT], *kind_tail[KIND_COUNT];
+	struct list kinds[KIND_COUNT];		/* every socket, by kind */
 	struct sock_hooks hooks;
 	struct stack_upcalls up;
 	struct timer trim;	/* gives freed memory back, a while after closes */
@@ -200,11 +207,27 @@ int sock_pair(struct stack *st, enum kind k, const struct caller *who,
 /* Ties accepted socket C to listener L; undoes the tie. */
 void sock_tie(struct sock *l, struct sock *c);
 void sock_untie(struct sock *c);
+/* L's unclaimed connections, oldest first: sock_child_first, then
+ * sock_child_next until NULL. */
+static inline struct sock *sock_child_first(const struct sock *l)
+{
+	return list_item(l->children.head, struct sock, tie);
+}
+
+static inline struct sock *sock_child_next(const struct sock *c)
+{
+	return list_item(c->tie.next, struct sock, tie);
+}
 
 struct sock *sock_by_id(struct stack *st, uint64_t id);
 struct sock *sock_by_name(struct stack *st, enum kind k, const char *name);
 /* The first socket of kind K with id > AFTER, for directory listings. */
 struct sock *sock_next_of_kind(struct stack *st, enum kind k, uint64_t after);
+/* The socket after S in its kind's list (ids rising), or NULL. */
+static inline struct sock *sock_kind_next(const struct sock *s)
+{
+	return list_item(s->klink.next, struct sock, klink);
+}
 
 /* Option ID's value as set with ctl; 0 when it was never set. */
 static inline long long sock_opt(const struct sock *s, enum opt_id id)

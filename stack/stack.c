@@ -26,19 +26,19 @@ uint32_t sock_poll(struct handle *h, uint32_t events, bool watch)
 
 	if (s == NULL)
 		return EPOLLIN | EPOLLOUT | EPOLLHUP;
-	if (h->rem_len || h->eom || (s->tls && tls_pending(s->tls)))
+	if (h->rem_len || h->eom || (tlsup_conn(s) && tls_pending(tlsup_conn(s))))
 		ready |= EPOLLIN;
 	/* A name handed back by a reader that never got it. */
-	for (struct sock *c = s->children; c; c = c->cnext)
-		if (!c->delivered && !c->up)
+	for (struct sock *c = sock_child_first(s); c; c = sock_child_next(c))
+		if (!c->delivered && !tlsup_busy(c))
 			ready |= EPOLLIN;
-	/* While TLS is set up (s->up), data can be neither read nor written
+	/* While TLS is set up (tlsup_busy), data can be neither read nor written
 	 * whatever the descriptor says: the handshake's end wakes the poller
 	 * (sock_update_interest). */
 	if (s->fd < 0) {
 		/* Nothing can arrive; a write fails at once, which counts. */
 		ready |= EPOLLOUT;
-	} else if (!s->up) {
+	} else if (!tlsup_busy(s)) {
 		p = (struct pollfd){ .fd = s->fd, .events = POLLIN | POLLOUT };
 		if (poll(&p, 1, 0) == 1)
 			ready |= (uint32_t)p.revents;
@@ -55,7 +55,7 @@ uint32_t sock_poll(struct handle *h, uint32_t events, bool watch)
 
 static void notify_pollers(struct sock *s, uint32_t events)
 {
-	for (struct handle *h = s->handles; h; h = h->next)
+	for (struct handle *h = handle_first(s); h; h = handle_next(h))
 		if (h->polled && (h->poll_events & events)) {
 			h->polled = false;
 			if (s->st->up.poll_notify)
@@ -71,16 +71,16 @@ static void on_event(struct sock *s, uint32_t events)
 	uint64_t id = s->id;
 
 	/* A TLS handshake goes first; whoever it ends may close S. */
-	if (s->up) {
+	if (tlsup_busy(s)) {
 		tlsup_step(s);
-		if ((s = sock_by_id(st, id)) == NULL || s->up)
+		if ((s = sock_by_id(st, id)) == NULL || tlsup_busy(s))
 			return;
 	}
 	if ((events & EPOLLOUT) && s->state == SS_CONNECTING && ctl_on_connect(s))
 		return;		/* a ctl command closed the socket */
 	/* TLS reads may need to write and writes to read, and a handshake
 	 * that just ended leaves readers and writers to go on. */
-	if (s->tls)
+	if (tlsup_conn(s))
 		serve |= EPOLLIN | EPOLLOUT;
 	if (serve & EPOLLOUT)
 		data_serve_writers(s);
@@ -106,8 +106,7 @@ static void on_trim(struct timer *t)
 static void on_close(struct sock *s)
 {
 	rfile_close_all(s);
-	cmsg_out_free(s->pending);
-	s->pending = NULL;
+	cmsg_out_keep(s, NULL);		/* a pending cmsg goes */
 	tlsup_close(s);
 	if (!timer_armed(&s->st->trim))
 		timer_arm(&s->st->loop, &s->st->trim, 1000);

@@ -17,6 +17,7 @@
 #include "text.h"
 #include "tls.h"
 #include "tlsconf.h"
+#include "tlsup.h"
 
 static const char *family_name(int family)
 {
@@ -48,7 +49,7 @@ static json_t *options_json(struct sock *s)
 			json_object_set_new(o, opt_info(i)->name, text_json(buf));
 		}
 	}
-	tls = tls_conf_json(s->tlsconf);
+	tls = tls_conf_json(tlsup_conf(s));
 	json_object_update(o, tls);
 	json_decref(tls);
 	return o;
@@ -69,7 +70,7 @@ static json_t *unclaimed_json(struct sock *s)
 {
 	json_t *a = json_array();
 
-	for (struct sock *c = s->children; c; c = c->cnext)
+	for (struct sock *c = sock_child_first(s); c; c = sock_child_next(c))
 		json_array_append_new(a, text_json(c->name));
 	return a;
 }
@@ -140,8 +141,8 @@ json_t *sock_status_json(struct sock *s)
 		json_object_set_new(o, "unclaimed", unclaimed_json(s));
 	if (s->kind == KIND_MPTCP)
 		json_object_set_new(o, "mptcp", mptcp_json(s));
-	if (s->kind == KIND_TLS || s->tls)
-		json_object_set_new(o, "tls", s->tls ? tls_json(s->tls) : json_null());
+	if (s->kind == KIND_TLS || tlsup_conn(s))
+		json_object_set_new(o, "tls", tlsup_conn(s) ? tls_json(tlsup_conn(s)) : json_null());
 	json_object_set_new(o, "shutdown", json_pack("{s:b,s:b}", "rd", s->shut_rd, "wr", s->shut_wr));
 	json_object_set_new(o, "options", options_json(s));
 	json_object_set_new(o, "counters", counters_json(s));
@@ -255,7 +256,7 @@ json_t *stack_sockets_json(struct stack *st, const struct caller *who)
 	json_t *a = json_array();
 
 	for (int k = 0; k < KIND_COUNT; k++)
-		for (struct sock *s = st->kind_head[k]; s; s = s->knext)
+		for (struct sock *s = sock_next_of_kind(st, k, 0); s; s = sock_kind_next(s))
 			if (sock_visible_to(s, who))
 				json_array_append_new(a, sock_status_json(s));
 	return a;

@@ -23,6 +23,20 @@
 #define TLS_WHY_MAX 200
 
 struct tls;
+struct tlsup;
+
+/* A socket's TLS, all of it (a tls socket, or starttls on tcp): the
+ * settings `set` gave, the context built from them (a listener's serves
+ * its children), the connection once its handshake starts, and what is
+ * under way.  tlsup makes it on first use and frees it when the socket
+ * closes; the socket holds only the pointer. */
+struct tls_state {
+	struct tls_conf *conf;
+	struct tls_ctx *ctx;
+	struct tls *conn;
+	struct tlsup *up;		/* the context being built, or the handshake */
+	int handshaking;		/* a listener: children in their handshake */
+};
 
 /* A connection on FD with context X.  HOST is the name or address the
  * client connected to: the default SNI name and name to verify. */

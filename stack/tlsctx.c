@@ -39,7 +39,7 @@
 #define KEY_MAX 4096
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;	/* also every refs */
-static struct tls_ctx *cache;		/* most recently used first */
+static struct list cache;		/* most recently used first */
 static int cached;
 
 /* The system's CA store, loaded on first use and shared by every client
@@ -389,16 +389,14 @@ static int cache_key(const struct tls_conf *c, char *key, size_t size, char *why
 /* The context kept under KEY, moved to the front, or NULL; under the lock. */
 static struct tls_ctx *find_locked(const char *key)
 {
-	struct tls_ctx **p, *x;
-
-	for (p = &cache; *p; p = &(*p)->next)
-		if (strcmp((*p)->key, key) == 0) {
-			x = *p;
-			*p = x->next;
-			x->next = cache;
-			cache = x;
+	for (struct link *l = cache.head; l; l = l->next) {
+		struct tls_ctx *x = list_entry(l, struct tls_ctx, link);
+		if (strcmp(x->key, key) == 0) {
+			list_remove(&cache, l);
+			list_prepend(&cache, l);
 			return x;
 		}
+	}
 	return NULL;
 }
 
@@ -417,14 +415,12 @@ static struct tls_ctx *cache_find(const char *key)
 /* Unlinks the least recently used context when too many are kept. */
 static struct tls_ctx *cache_trim(void)
 {
-	struct tls_ctx **p = &cache, *x;
+	struct tls_ctx *x;
 
 	if (cached <= CACHE_MAX)
 		return NULL;
-	while ((*p)->next)
-		p = &(*p)->next;
-	x = *p;
-	*p = NULL;
+	x = list_entry(cache.tail, struct tls_ctx, link);
+	list_remove(&cache, &x->link);
 	cached--;
 	return x;
 }
@@ -442,8 +438,7 @@ static void cache_put(struct tls_ctx *x, const char *key)
 		x->key = k;
 		k = NULL;
 		x->refs++;
-		x->next = cache;
-		cache = x;
+		list_prepend(&cache, &x->link);
 		cached++;
 		old = cache_trim();
 	}
@@ -496,18 +491,16 @@ void tls_ctx_unref(struct tls_ctx *x)
 
 void tls_ctx_forget(void)
 {
-	struct tls_ctx *x;
+	struct list kept;
+	struct link *l;
 
 	pthread_mutex_lock(&cache_mu);
-	x = cache;
-	cache = NULL;
+	kept = cache;
+	cache = (struct list){ NULL, NULL };
 	cached = 0;
 	pthread_mutex_unlock(&cache_mu);
-	while (x) {
-		struct tls_ctx *next = x->next;
-		tls_ctx_unref(x);
-		x = next;
-	}
+	while ((l = list_pop(&kept)) != NULL)
+		tls_ctx_unref(list_entry(l, struct tls_ctx, link));
 	pthread_mutex_lock(&system_mu);
 	X509_STORE_free(system_store);
 	system_store = NULL;

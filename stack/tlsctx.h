@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "list.h"
 #include "tlsconf.h"
 
 #if HAVE_TLS
@@ -19,7 +20,7 @@ struct tls_ctx {
 	SSL_CTX *ctx;
 	int refs;			/* under the cache's lock: workers take them too */
 	char *key;			/* a kept context's key (tlsctx.c) */
-	struct tls_ctx *next;		/* the next kept context */
+	struct link link;		/* in the cache, if kept */
 	bool no_sni;
 	char sni[TLS_VALUE_MAX + 1];	/* "" unless set: the host connected to */
 	char hostname[TLS_VALUE_MAX + 1];

@@ -43,20 +43,29 @@ struct build_job {
 	char names[TLS_OPT_COUNT][16];	/* ... and named by their descriptors */
 };
 
+/* S's TLS state, made on first use; NULL when out of memory. */
+static struct tls_state *state(struct sock *s)
+{
+	if (s->tlsstate == NULL)
+		s->tlsstate = calloc(1, sizeof(*s->tlsstate));
+	return s->tlsstate;
+}
+
 /* Ends S's wait: the callback runs last, since it may close S. */
 static void finish(struct sock *s, int err, const char *why)
 {
-	struct tlsup *up = s->up;
+	struct tlsup *up = s->tlsstate->up;
 	struct sock *l;
 	tlsup_fn done = up->done;
 	void *arg = up->arg;
 
 	timer_cancel(&s->st->loop, &up->timer);
-	if (up->listener && (l = sock_by_id(s->st, up->listener)) != NULL && l->handshaking > 0) {
-		l->handshaking--;
+	if (up->listener && (l = sock_by_id(s->st, up->listener)) != NULL &&
+	    tlsup_handshakes(l) > 0) {
+		l->tlsstate->handshaking--;
 		sock_update_interest(l);
 	}
-	s->up = NULL;
+	s->tlsstate->up = NULL;
 	free(up);
 	if (done)
 		done(s, arg, err, why);
@@ -64,15 +73,15 @@ static void finish(struct sock *s, int err, const char *why)
 
 static struct tlsup *new_up(struct sock *s, tlsup_fn done, void *arg)
 {
-	struct tlsup *up = calloc(1, sizeof(*up));
+	struct tlsup *up;
 
-	if (up == NULL)
+	if (state(s) == NULL || (up = calloc(1, sizeof(*up))) == NULL)
 		return NULL;
 	up->done = done;
 	up->arg = arg;
 	up->s = s;
 	timer_init(&up->timer, NULL);
-	s->up = up;
+	s->tlsstate->up = up;
 	return up;
 }
 
@@ -151,11 +160,12 @@ static void build_done(struct job *j)
 {
 	struct build_job *b = (struct build_job *)j;
 	struct sock *s = b->s;
+	struct tls_state *t = s->tlsstate;
 
-	s->up->job = NULL;
+	t->up->job = NULL;
 	if (b->err == 0) {
-		tls_ctx_unref(s->tlsctx);
-		s->tlsctx = b->built;
+		tls_ctx_unref(t->ctx);
+		t->ctx = b->built;
 		b->built = NULL;
 	}
 	finish(s, b->err, b->err ? b->why : NULL);
@@ -170,7 +180,7 @@ int tlsup_build(struct sock *s, const struct caller *who, const struct actor *as
 
 	if (b == NULL)
 		return -ENOMEM;
-	b->conf = tls_conf_dup(s->tlsconf, &err);
+	b->conf = tls_conf_dup(tlsup_conf(s), &err);
 	if (err || new_up(s, done, arg) == NULL) {
 		build_free(&b->j);
 		return -ENOMEM;
@@ -183,11 +193,11 @@ int tlsup_build(struct sock *s, const struct caller *who, const struct actor *as
 	b->server = server;
 	b->s = s;
 	if ((err = workers_hand_off(&s->st->workers, &b->j, -1, NULL)) != 0) {
-		free(s->up);
-		s->up = NULL;
+		free(s->tlsstate->up);
+		s->tlsstate->up = NULL;
 		return err;
 	}
-	s->up->job = b;
+	s->tlsstate->up->job = b;
 	return 0;
 }
 
@@ -202,11 +212,15 @@ int tlsup_handshake(struct sock *s, struct tls_ctx *x, bool server, const char *
 		    tlsup_fn done, void *arg, const char **why)
 {
 	static char reason[TLS_WHY_MAX];
+	struct tls_state *t = state(s), *lt = NULL;
 	struct tlsup *up;
 	long long ms;
 
-	tls_free(s->tls);
-	if ((s->tls = tls_new(x, s->fd, server, host, reason, sizeof(reason))) == NULL) {
+	/* A server child's listener counts its handshakes. */
+	if (t == NULL || (server && s->listener && (lt = state(s->listener)) == NULL))
+		return -ENOMEM;
+	tls_free(t->conn);
+	if ((t->conn = tls_new(x, s->fd, server, host, reason, sizeof(reason))) == NULL) {
 		*why = reason;
 		return -EINVAL;
 	}
@@ -214,9 +228,9 @@ int tlsup_handshake(struct sock *s, struct tls_ctx *x, bool server, const char *
 		return -ENOMEM;
 	up->server = server;
 	timer_init(&up->timer, handshake_timeout);
-	if (server && s->listener) {
+	if (lt) {
 		up->listener = s->listener->id;
-		s->listener->handshaking++;
+		lt->handshaking++;
 		ms = sock_opt(s, OPT_TIMEOUT);
 		timer_arm(&s->st->loop, &up->timer, ms > 0 ? (uint64_t)ms : SERVER_HANDSHAKE_MS);
 	}
@@ -231,10 +245,10 @@ int tlsup_handshake(struct sock *s, struct tls_ctx *x, bool server, const char *
 static void undo(struct sock *s)
 {
 	struct sockaddr sa = { .sa_family = AF_UNSPEC };
-	bool in_kernel = tls_in_kernel(s->tls);
+	bool in_kernel = tls_in_kernel(s->tlsstate->conn);
 
-	tls_free(s->tls);
-	s->tls = NULL;
+	tls_free(s->tlsstate->conn);
+	s->tlsstate->conn = NULL;
 	/* A descriptor the kernel's TLS holds cannot be disconnected. */
 	if (s->fd >= 0 && connect(s->fd, &sa, sizeof(sa)) < 0 && in_kernel)
 		sock_drop_fd(s);
@@ -242,21 +256,33 @@ static void undo(struct sock *s)
 
 void tlsup_step(struct sock *s)
 {
+	struct tls_state *t = s->tlsstate;
 	char why[TLS_WHY_MAX];
 	int r;
 
-	if (s->up == NULL || s->up->job)
+	if (t == NULL || t->up == NULL || t->up->job)
 		return;
-	if ((r = tls_handshake(s->tls)) == -EAGAIN) {
+	if ((r = tls_handshake(t->conn)) == -EAGAIN) {
 		sock_update_interest(s);
 		return;
 	}
-	snprintf(why, sizeof(why), "%s", tls_why(s->tls));
+	snprintf(why, sizeof(why), "%s", tls_why(t->conn));
 	/* A client's failed handshake undoes its connection (a server's
 	 * connection is closed by whoever accepted it). */
-	if (r && !s->up->server)
+	if (r && !t->up->server)
 		undo(s);
 	finish(s, r, r ? why : NULL);
+}
+
+int tlsup_set_opt(struct sock *s, enum tls_opt id, const char *value)
+{
+	struct tls_state *t = state(s);
+
+	if (t == NULL || tls_conf_set(&t->conf, id, value) != 0)
+		return -ENOMEM;
+	tls_ctx_unref(t->ctx);
+	t->ctx = NULL;
+	return 0;
 }
 
 int tlsup_set_host(struct sock *s, const char *host)
@@ -265,13 +291,17 @@ int tlsup_set_host(struct sock *s, const char *host)
 
 	if (!ki->inet || ki->socktype != SOCK_STREAM)
 		return 0;
-	return tls_conf_set_host(&s->tlsconf, host);
+	if (state(s) == NULL)
+		return -ENOMEM;
+	return tls_conf_set_host(&s->tlsstate->conf, host);
 }
 
 void tlsup_host(struct sock *s, char *buf, size_t size)
 {
-	if (s->tlsconf && s->tlsconf->host)
-		snprintf(buf, size, "%s", s->tlsconf->host);
+	const struct tls_conf *c = tlsup_conf(s);
+
+	if (c && c->host)
+		snprintf(buf, size, "%s", c->host);
 	else
 		addr_format_host((const struct sockaddr *)&s->connected_to.ss, s->connected_to.len,
 				 buf, size);
@@ -298,15 +328,23 @@ int tlsup_check_unread(struct sock *s, bool server, const char **why)
 	return 0;
 }
 
+void tlsup_disconnect(struct sock *s)
+{
+	if (s->tlsstate == NULL)
+		return;
+	tls_free(s->tlsstate->conn);
+	s->tlsstate->conn = NULL;
+}
+
 void tlsup_abandon(struct sock *s)
 {
-	struct tlsup *up = s->up;
+	struct tlsup *up = s->tlsstate ? s->tlsstate->up : NULL;
 
 	if (up == NULL)
 		return;
 	up->done = NULL;
 	if (up->job)
-		return;		/* the context still lands in s->tlsctx */
+		return;		/* the context still lands in S's state */
 	finish(s, 0, NULL);
 	undo(s);
 	s->state = s->bound ? SS_BOUND : SS_OPEN;
@@ -315,17 +353,40 @@ void tlsup_abandon(struct sock *s)
 
 void tlsup_close(struct sock *s)
 {
-	if (s->up) {
-		if (s->up->job)
-			s->up->job->j.cancelled = true;
-		s->up->done = NULL;
-		s->up->job = NULL;
+	struct tls_state *t = s->tlsstate;
+
+	if (t == NULL)
+		return;
+	if (t->up) {
+		if (t->up->job)
+			t->up->job->j.cancelled = true;
+		t->up->done = NULL;
+		t->up->job = NULL;
 		finish(s, 0, NULL);
 	}
-	tls_free(s->tls);
-	tls_ctx_unref(s->tlsctx);
-	tls_conf_free(s->tlsconf);
-	s->tls = NULL;
-	s->tlsctx = NULL;
-	s->tlsconf = NULL;
+	tls_free(t->conn);
+	tls_ctx_unref(t->ctx);
+	tls_conf_free(t->conf);
+	free(t);
+	s->tlsstate = NULL;
+}
+
+/* Until its handshake is done a connection carries no data. */
+static ssize_t not_up(const struct sock *s)
+{
+	return tlsup_busy(s) ? -EAGAIN : -ENOTCONN;
+}
+
+ssize_t tlsup_read(struct sock *s, void *buf, size_t len)
+{
+	struct tls *t = tlsup_conn(s);
+
+	return tls_established(t) ? tls_read(t, buf, len) : not_up(s);
+}
+
+ssize_t tlsup_write(struct sock *s, const void *data, size_t len)
+{
+	struct tls *t = tlsup_conn(s);
+
+	return tls_established(t) ? tls_write(t, data, len) : not_up(s);
 }

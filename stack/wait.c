@@ -53,13 +53,7 @@ bool waiter_buffer(struct waiter *w, const char *data)
 void waiter_queue(struct waiter *w, struct wqueue *q)
 {
 	w->q = q;
-	w->next = NULL;
-	w->prev = q->tail;
-	if (q->tail)
-		q->tail->next = w;
-	else
-		q->head = w;
-	q->tail = w;
+	list_append(&q->waiters, &w->link);
 }
 
 void waiter_unqueue(struct waiter *w)
@@ -68,16 +62,8 @@ void waiter_unqueue(struct waiter *w)
 
 	if (q == NULL)
 		return;
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		q->head = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	else
-		q->tail = w->prev;
+	list_remove(&q->waiters, &w->link);
 	w->q = NULL;
-	w->next = w->prev = NULL;
 }
 
 void waiter_park(struct waiter *w, struct wqueue *q, uint64_t timeout_ms)
@@ -112,14 +98,17 @@ void waiter_cancel(struct waiter *w, int res)
 
 void wqueue_fail(struct wqueue *q, ssize_t res)
 {
-	while (q->head)
-		waiter_finish(q->head, res);
+	struct waiter *w;
+
+	while ((w = wqueue_first(q)) != NULL)
+		waiter_finish(w, res);
 }
 
 void wqueue_serve(struct wqueue *q, wait_try_fn try, wait_end_fn end)
 {
-	while (q->head) {
-		struct waiter *w = q->head;
+	struct waiter *w;
+
+	while ((w = wqueue_first(q)) != NULL) {
 		ssize_t n = try(w);
 		if (n == -EAGAIN)
 			return;

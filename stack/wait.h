@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "caller.h"
+#include "list.h"
 #include "loop.h"
 #include "quota.h"
 
@@ -23,8 +24,9 @@ struct waiter;
 /* RES: bytes (a read's are in w->buf), or a negative errno. */
 typedef void (*waiter_done_fn)(struct waiter *w, ssize_t res);
 
+/* Waiters in arrival order; valid zeroed. */
 struct wqueue {
-	struct waiter *head, *tail;
+	struct list waiters;
 };
 
 /* What an operation tells the core about its waits. */
@@ -48,7 +50,7 @@ struct wait_req {
 };
 
 struct waiter {
-	struct waiter *next, *prev;
+	struct link link;		/* in q->waiters */
 	struct wqueue *q;		/* the queue it waits on, or NULL */
 	const struct wait_ops *ops;
 	struct loop *loop;		/* where its timer runs; NULL: none */
@@ -90,6 +92,12 @@ void waiter_park(struct waiter *w, struct wqueue *q, uint64_t timeout_ms);
 void waiter_finish(struct waiter *w, ssize_t res);
 /* Ends a parked waiter early with RES (-EINTR for an interrupt). */
 void waiter_cancel(struct waiter *w, int res);
+
+/* The first waiter of Q (the one served next), or NULL when none waits. */
+static inline struct waiter *wqueue_first(const struct wqueue *q)
+{
+	return list_item(q->waiters.head, struct waiter, link);
+}
 
 /* Finishes every waiter on Q with RES. */
 void wqueue_fail(struct wqueue *q, ssize_t res);

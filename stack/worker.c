@@ -35,11 +35,11 @@ static int *running_slot(struct workers *p, uid_t uid, bool make)
 /* The first queued job whose user may run one more (P->mu held). */
 static struct job *take_runnable(struct workers *p)
 {
-	for (struct job **jp = &p->todo; *jp; jp = &(*jp)->next) {
-		int *n = running_slot(p, (*jp)->payer, false);
+	for (struct link *l = p->todo.head; l; l = l->next) {
+		struct job *j = list_entry(l, struct job, link);
+		int *n = running_slot(p, j->payer, false);
 		if (n == NULL || *n < WORKER_PER_USER) {
-			struct job *j = *jp;
-			*jp = j->next;
+			list_remove(&p->todo, l);
 			(*running_slot(p, j->payer, true))++;
 			return j;
 		}
@@ -129,8 +129,7 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&p->mu);
 		p->busy_since[slot] = 0;
 		(*running_slot(p, j->payer, false))--;
-		j->next = p->finished;
-		p->finished = j;
+		list_prepend(&p->finished, &j->link);
 		/* A job of this user may have waited for this one's turn. */
 		pthread_cond_broadcast(&p->cv);
 		if (write(p->efd, &one, sizeof(one)) < 0) {
@@ -155,21 +154,19 @@ static void end_job(struct job *j)
 static void on_wake(void *arg, uint32_t events)
 {
 	struct workers *p = arg;
-	struct job *list;
+	struct list back;
+	struct link *l;
 	uint64_t n;
 
 	if (read(p->efd, &n, sizeof(n)) < 0) {
 		/* EAGAIN: a previous wake-up already took the count. */
 	}
 	pthread_mutex_lock(&p->mu);
-	list = p->finished;
-	p->finished = NULL;
+	back = p->finished;
+	p->finished = (struct list){ NULL, NULL };
 	pthread_mutex_unlock(&p->mu);
-	while (list) {
-		struct job *j = list;
-		list = j->next;
-		end_job(j);
-	}
+	while ((l = list_pop(&back)) != NULL)
+		end_job(list_entry(l, struct job, link));
 }
 
 int workers_init(struct workers *p, struct loop *l)
@@ -213,9 +210,9 @@ static int start_thread(struct workers *p)
  * (P->mu held); while jobs still wait, look again in half a second. */
 static void more_if_stuck(struct workers *p)
 {
-	if (p->todo && p->idle == 0 && p->nthreads < capacity(p))
+	if (!list_empty(&p->todo) && p->idle == 0 && p->nthreads < capacity(p))
 		start_thread(p);
-	if (p->todo && p->idle == 0 && !p->stopping && !p->spare_armed) {
+	if (!list_empty(&p->todo) && p->idle == 0 && !p->stopping && !p->spare_armed) {
 		p->spare_armed = true;
 		timer_arm(p->loop, &p->spare, 500);
 	}
@@ -234,7 +231,6 @@ static void on_spare(struct timer *t)
 
 int workers_submit(struct workers *p, struct job *j)
 {
-	struct job **jp;
 	int err = 0;
 
 	j->payer = p->person ? p->person(p->person_ctx, j->who.uid) : j->who.uid;
@@ -248,16 +244,13 @@ int workers_submit(struct workers *p, struct job *j)
 	if (j->paths)
 		callerfs_pin_root(j->actor.pid, &j->root_fd, &j->cwd_fd);
 	pthread_mutex_lock(&p->mu);
-	j->next = NULL;
-	for (jp = &p->todo; *jp; jp = &(*jp)->next)
-		;
-	*jp = j;
+	list_append(&p->todo, &j->link);
 	/* A thread for it unless one is idle; with none at all, fail. */
 	if (p->idle == 0 && p->nthreads < capacity(p) && (err = start_thread(p)) != 0 &&
 	    p->nthreads > 0)
 		err = 0;
 	if (err) {
-		*jp = NULL;
+		list_remove(&p->todo, &j->link);
 		close_pinned(j);
 	} else
 		more_if_stuck(p);
@@ -350,12 +343,11 @@ void workers_fini(struct workers *p)
 		}
 	}
 	on_wake(p, EPOLLIN);	/* jobs that came back: all cancelled by now */
-	for (struct job *j = p->todo, *next; j; j = next) {
-		next = j->next;
+	for (struct link *l; (l = list_pop(&p->todo)) != NULL;) {
+		struct job *j = list_entry(l, struct job, link);
 		j->cancelled = true;
 		end_job(j);
 	}
-	p->todo = NULL;
 	/* A stuck thread writes the eventfd when the kernel lets it go: the
 	 * descriptor stays open, so that write cannot land in another. */
 	if (p->efd >= 0 && stuck == 0) {

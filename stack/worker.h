@@ -22,6 +22,7 @@
 
 #include "actor.h"
 #include "caller.h"
+#include "list.h"
 #include "loop.h"
 
 #define WORKER_MAX 16
@@ -39,7 +40,7 @@ struct job;
 typedef void (*job_fn)(struct job *j);
 
 struct job {
-	struct job *next;
+	struct link link;	/* in todo, then in finished */
 	struct caller who;	/* run as this caller */
 	job_fn run;		/* on a worker thread */
 	job_fn done;		/* back on the loop thread, unless cancelled */
@@ -63,7 +64,8 @@ struct workers {
 	struct loop *loop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct job *todo, *finished;
+	struct list todo;	/* waiting for a thread, oldest first */
+	struct list finished;	/* back from their threads, newest first */
 	int nthreads, idle;
 	pthread_t threads[WORKER_THREADS];
 	uint64_t busy_since[WORKER_THREADS];	/* ms, monotonic; 0: between jobs */

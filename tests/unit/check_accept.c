@@ -95,7 +95,7 @@ START_TEST(listen_read_accepts_into_a_tied_socket)
 
 	open_on(c);	/* opening a file claims it */
 	ck_assert_ptr_null(c->listener);
-	ck_assert_ptr_null(l->sock->children);
+	ck_assert(list_empty(&l->sock->children));
 	close(fd);
 }
 END_TEST

@@ -35,6 +35,7 @@
 #include "fixture.h"
 #include "sockname.h"
 #include "suites.h"
+#include "tlsup.h"
 
 /* Starts ctl write CMD on H, as this process (whose root and working
  * directory a path's worker enters); the write it parked, or NULL once
@@ -471,11 +472,11 @@ START_TEST(context_built_then_handshake_done_runs_the_next_command)
 	parked(s, &rs, "starttls server\nset ttl 7", CS_CONTEXT);
 	wc = parked(c, &rc, "starttls\nset ttl 9", CS_CONTEXT);
 	run_until_state(wc, &rc, CS_HANDSHAKE);
-	ck_assert_ptr_nonnull(c->sock->tlsctx);	/* CS_CONTEXT's way back: built */
+	ck_assert_ptr_nonnull(tlsup_ctx(c->sock));	/* CS_CONTEXT's way back: built */
 	ck_assert_int_gt(wait_for(&rc), 0);
 	ck_assert_int_gt(wait_for(&rs), 0);
-	ck_assert_ptr_nonnull(c->sock->tls);
-	ck_assert_ptr_nonnull(s->sock->tls);
+	ck_assert_ptr_nonnull(tlsup_conn(c->sock));
+	ck_assert_ptr_nonnull(tlsup_conn(s->sock));
 	ck_assert_int_eq(c->sock->opt_val[OPT_TTL], 9);	/* after the handshake */
 	ck_assert_int_eq(s->sock->opt_val[OPT_TTL], 7);
 }
@@ -493,7 +494,7 @@ START_TEST(context_failed_fails_the_write)
 	parked(c, &r, "starttls", CS_CONTEXT);
 	ck_assert_int_eq(wait_for(&r), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(c->sock->err, "none.pem"));
-	ck_assert_ptr_null(c->sock->tls);
+	ck_assert_ptr_null(tlsup_conn(c->sock));
 	ck_assert_int_eq(c->sock->state, SS_CONNECTED);	/* plain text still */
 }
 END_TEST
@@ -509,11 +510,11 @@ START_TEST(context_interrupted_still_lands)
 	w = parked(s, &r, "starttls server", CS_CONTEXT);
 	waiter_cancel(&w->w, -EINTR);
 	ck_assert_int_eq(r.res, -EINTR);
-	while (s->sock->up && loop_now_ms() - start_ms < 3000)
+	while (tlsup_busy(s->sock) && loop_now_ms() - start_ms < 3000)
 		loop_once(&st.loop, 10);
-	ck_assert_ptr_null(s->sock->up);
-	ck_assert_ptr_nonnull(s->sock->tlsctx);	/* kept for the next starttls */
-	ck_assert_ptr_null(s->sock->tls);
+	ck_assert(!tlsup_busy(s->sock));
+	ck_assert_ptr_nonnull(tlsup_ctx(s->sock));	/* kept for the next starttls */
+	ck_assert_ptr_null(tlsup_conn(s->sock));
 	ck_assert_int_eq(r.res, -EINTR);
 }
 END_TEST
@@ -531,7 +532,7 @@ START_TEST(handshake_failed_leaves_it_unconnected)
 	ck_assert_int_lt(wait_for(&rc), 0);
 	ck_assert_ptr_nonnull(strstr(c->sock->err, "verify"));
 	ck_assert_int_ne(c->sock->state, SS_CONNECTED);
-	ck_assert_ptr_null(c->sock->tls);
+	ck_assert_ptr_null(tlsup_conn(c->sock));
 	ck_assert_int_lt(wait_for(&rs), 0);
 }
 END_TEST
@@ -546,11 +547,11 @@ START_TEST(handshake_interrupted_is_undone)
 	/* The client never speaks: the server waits for its hello. */
 	w = parked(s, &r, "starttls server", CS_CONTEXT);
 	run_until_state(w, &r, CS_HANDSHAKE);
-	ck_assert_ptr_nonnull(s->sock->up);
+	ck_assert(tlsup_busy(s->sock));
 	waiter_cancel(&w->w, -EINTR);
 	ck_assert_int_eq(r.res, -EINTR);
-	ck_assert_ptr_null(s->sock->up);
-	ck_assert_ptr_null(s->sock->tls);
+	ck_assert(!tlsup_busy(s->sock));
+	ck_assert_ptr_null(tlsup_conn(s->sock));
 	ck_assert_int_ne(s->sock->state, SS_CONNECTED);
 }
 END_TEST

@@ -302,6 +302,28 @@ START_TEST(sixty_four_files_at_most)
 }
 END_TEST
 
+/* The slots are rfile's: made with a socket's first received file, gone
+ * with them all; a socket that never receives a file carries none. */
+START_TEST(slots_come_with_the_first_file)
+{
+	struct handle *h = new_sock(KIND_UNIXGRAM, NULL);
+	int fd = open("/dev/null", O_RDONLY);
+
+	ck_assert_ptr_null(h->sock->rfiles);
+	ck_assert_ptr_null(rfile_get(h->sock, 0));
+	ck_assert_int_eq(give_file(h, fd), 0);
+	ck_assert_ptr_nonnull(h->sock->rfiles);
+	ck_assert_ptr_nonnull(rfile_get(h->sock, 0));
+	ck_assert_ptr_null(rfile_get(h->sock, 1));
+	ck_assert_ptr_null(rfile_get(h->sock, -1));
+	ck_assert_ptr_null(rfile_get(h->sock, SOCK_FILES_MAX));
+	rfile_close_all(h->sock);
+	ck_assert_ptr_null(h->sock->rfiles);
+	ck_assert_ptr_null(rfile_get(h->sock, 0));
+	ck_assert(gone_soon(fd));
+}
+END_TEST
+
 Suite *rfile_suite(void)
 {
 	Suite *s = suite_create("rfile");
@@ -316,6 +338,7 @@ Suite *rfile_suite(void)
 	tcase_add_test(tc, short_write_reports_what_the_pipe_took);
 	tcase_add_test(tc, rm_ends_waiting_requests);
 	tcase_add_test(tc, sixty_four_files_at_most);
+	tcase_add_test(tc, slots_come_with_the_first_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

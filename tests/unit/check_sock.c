@@ -18,6 +18,7 @@
 #include "sockname.h"
 #include "status.h"
 #include "suites.h"
+#include "tlsup.h"
 
 START_TEST(udp_to_sends_with_sendto_and_autobinds)
 {
@@ -198,7 +199,7 @@ START_TEST(waiting_read_is_interrupted)
 	ck_assert(start_read(h, 100, false, &r));
 	loop_once(&st.loop, 10);
 	ck_assert(!r.done);
-	waiter_cancel(h->sock->readers.head, -EINTR);
+	waiter_cancel(wqueue_first(&h->sock->readers), -EINTR);
 	ck_assert(r.done);
 	ck_assert_int_eq(r.res, -EINTR);
 }
@@ -514,6 +515,29 @@ START_TEST(status_json_has_the_fields)
 }
 END_TEST
 
+/* A socket's TLS is tlsup's: nothing until a setting (or a connect by
+ * name, kept for starttls) needs it, and gone with tlsup_close. */
+START_TEST(tls_state_comes_when_first_needed)
+{
+	struct handle *h = bound_udp();
+
+	ck_assert_ptr_null(h->sock->tlsstate);
+	ck_assert_ptr_null(tlsup_conf(h->sock));
+	ck_assert(!tlsup_busy(h->sock));
+	ck_assert_str_eq(tlsup_why(h->sock), "");
+	h = new_sock(KIND_TCP, NULL);
+	ck_assert_int_eq(tlsup_set_opt(h->sock, TLS_ALPN, "h2"), 0);
+	ck_assert_ptr_nonnull(h->sock->tlsstate);
+	ck_assert_str_eq(tls_conf_get(tlsup_conf(h->sock), TLS_ALPN), "h2");
+	ck_assert_ptr_null(tlsup_conn(h->sock));
+	ck_assert_ptr_null(tlsup_ctx(h->sock));
+	ck_assert_int_eq(tlsup_handshakes(h->sock), 0);
+	tlsup_close(h->sock);
+	ck_assert_ptr_null(h->sock->tlsstate);
+	ck_assert_ptr_null(tlsup_conf(h->sock));
+}
+END_TEST
+
 Suite *sock_suite(void)
 {
 	Suite *s = suite_create("sock");
@@ -547,6 +571,7 @@ Suite *sock_suite(void)
 	tcase_add_test(tc, unix_connect_to_full_backlog_nonblocking_or_interrupted);
 	tcase_add_test(tc, create_close_cycles_leak_no_fd);
 	tcase_add_test(tc, status_json_has_the_fields);
+	tcase_add_test(tc, tls_state_comes_when_first_needed);
 	suite_add_tcase(s, tc);
 	return s;
 }
