@@ -3,6 +3,7 @@
 #include "meta.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -135,18 +136,20 @@ void meta_parse(struct msghdr *mh, size_t len, struct msg_meta *m, struct meta_f
 pid_t proc_ppid(pid_t pid)
 {
 	char path[64], buf[512];
-	FILE *f;
-	size_t n;
+	ssize_t n;
 	char *p;
-	int ppid = 0;
+	int fd, ppid = 0;
 
 	if (pid <= 0)
 		return 0;
+	/* open, read, close: stdio would add an fstat and a second read. */
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
 	buf[n] = '\0';
 	/* "pid (comm) state ppid ...": comm may hold anything, even ")". */
 	p = strrchr(buf, ')');
