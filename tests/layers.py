@@ -6,9 +6,11 @@ Usage: layers.py SRCDIR BUILDDIR
 Two graphs between modules (a module is NAME.c with NAME.h): one from the
 `#include "..."` lines, one from the calls between object files (nm: a
 symbol one object needs and another defines).  Fails when a module is not
-on the plan, an arrow points up a floor, files on an "apart" floor use one
-another, the graphs have a circle, or a file is over 600 lines without a
-reason at its top.  Prints what it found either way.
+on the plan, an arrow does not point down a floor (files on one floor never
+use one another, so the floors are the real levels: the plan has as many
+as the longest chain of uses), the graphs have a circle, or a file is over
+600 lines without a reason at its top.  Prints what it found either way,
+and on failure each module's level as the arrows count it.
 """
 import os
 import re
@@ -20,24 +22,22 @@ REASON = "longer than 600 lines because"
 
 
 def read_plan(path):
-    """Floor of each module, and the floors marked apart.  One line per
-    floor: its number, its files, then after a gap "apart" or not."""
+    """Floor of each module.  One line per floor: its number, its files,
+    then after a gap what lives there."""
     text = open(path).read()
     block = re.search(r"```\nfloor[^\n]*\n(.*?)```", text, re.S)
     if not block:
         sys.exit("no floor plan block in " + path)
-    floors, apart = {}, set()
+    floors = {}
     for line in block.group(1).splitlines():
         m = re.match(r"\s*(\d+)\s+(.*)", line)
         if not m:
             continue
         floor = int(m.group(1))
         cols = re.split(r"\s{2,}", m.group(2).strip())
-        if cols[1:2] == ["apart"]:
-            apart.add(floor)
-        for name in cols[0].replace("fs:", "").split():
+        for name in re.sub(r"\b[a-z]+:", "", cols[0]).split():
             floors[name] = floor
-    return floors, apart
+    return floors
 
 
 def modules(src):
@@ -134,9 +134,27 @@ def circles(edges):
     return out
 
 
+def levels(edges, mods):
+    """Each module's level: 1 for one that uses nothing, else one above
+    the highest it uses (circles are reported apart and cut here)."""
+    graph, lvl = {}, {}
+    for a, b, _ in edges:
+        graph.setdefault(a, set()).add(b)
+
+    def level(m, seen):
+        if m not in lvl:
+            below = [level(x, seen | {m}) for x in graph.get(m, ()) if x not in seen]
+            lvl[m] = 1 + max(below, default=0)
+        return lvl[m]
+
+    for m in mods:
+        level(m, frozenset())
+    return lvl
+
+
 def main():
     src, build = sys.argv[1], sys.argv[2]
-    floors, apart = read_plan(os.path.join(src, "docs", "design.md"))
+    floors = read_plan(os.path.join(src, "docs", "design.md"))
     mods = modules(src)
     bad = []
     for name in sorted(mods):
@@ -152,8 +170,8 @@ def main():
             continue
         if fb > fa:
             bad.append("up a floor (%d to %d): %s" % (fa, fb, why))
-        elif fa == fb and fa in apart:
-            bad.append("apart on floor %d: %s" % (fa, why))
+        elif fa == fb:
+            bad.append("on one floor (%d): %s" % (fa, why))
     for comp in circles(edges):
         bad.append("circle: " + " ".join(comp))
     for files in mods.values():
@@ -169,6 +187,10 @@ def main():
           % (len(mods), len(set(floors.values())), arrows))
     for b in bad:
         print("layers: " + b)
+    if bad:
+        lvl = levels(edges, mods)
+        for n in sorted(set(lvl.values())):
+            print("layers: level %2d: %s" % (n, " ".join(sorted(m for m in lvl if lvl[m] == n))))
     return 1 if bad else 0
 
 
