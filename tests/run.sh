@@ -116,7 +116,8 @@ for s in $stages; do
 			       tests/integration/t-icmp.sh tests/integration/t-cache.sh
 			       tests/integration/t-tls.sh tests/integration/t-mptcp.sh
 			       tests/integration/t-authority.sh" \
-			SOCKFS_UNDER_TEST="$top/tests/valgrind-sockfs.sh" VALGRIND_LOGS="$logs"
+			SOCKFS_UNDER_TEST="$top/tests/valgrind-sockfs.sh" VALGRIND_LOGS="$logs" \
+			SLOW_HANDSHAKE=3
 		if grep -l "ERROR SUMMARY: [1-9]\|definitely lost: [1-9]" "$logs"/*.log 2>/dev/null; then
 			status=1
 			summary+=("valgrind reports: see $logs")
