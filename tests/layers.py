@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks stack/ and fs/ against the floor plan in docs/design.md.
+"""Checks stack/, fs/ and nine/ against the floor plan in docs/design.md.
 
 Usage: layers.py SRCDIR BUILDDIR
 
@@ -35,15 +35,15 @@ def read_plan(path):
         cols = re.split(r"\s{2,}", m.group(2).strip())
         if cols[1:2] == ["apart"]:
             apart.add(floor)
-        for name in cols[0].replace("fs:", "").split():
+        for name in re.sub(r"^\w+:", "", cols[0]).split():
             floors[name] = floor
     return floors, apart
 
 
 def modules(src):
-    """Module name -> its files, for stack/ and fs/."""
+    """Module name -> its files, for stack/, fs/ and nine/."""
     mods = {}
-    for d in ("stack", "fs"):
+    for d in ("stack", "fs", "nine"):
         for f in sorted(os.listdir(os.path.join(src, d))):
             if f.endswith((".c", ".h")):
                 mods.setdefault(f[:-2], []).append(os.path.join(d, f))
