@@ -153,12 +153,13 @@ static void do_walk(struct session *ss, struct p9msg *m, uint16_t tag)
 
 	if (!err)
 		err = p9_fid_node(ss, f, &n);
-	for (i = 0; !err && i < nw; i++) {
+	/* I counts the steps taken. */
+	for (i = 0; !err && i < nw; ) {
 		char name[NAME_MAX_9P];
 		p9_str(m, name, sizeof(name));
 		err = m->bad ? EPROTO : walk_step(ss, &n, name, &f->who);
 		if (!err)
-			qids[i] = node_qid(ss, &n);
+			qids[i++] = node_qid(ss, &n);
 	}
 	/* The first step failing is an error; a later one, a short walk. */
 	if (err && (i == 0 || err == EPROTO)) {
@@ -176,8 +177,8 @@ static void do_walk(struct session *ss, struct p9msg *m, uint16_t tag)
 		nf->kind = n.kind;
 	}
 	m = reply_begin(ss, P9_TWALK + 1, tag);
-	p9_put16(m, (uint16_t)(err ? i - 1 : i));
-	for (int j = 0; j < (err ? i - 1 : i); j++)
+	p9_put16(m, (uint16_t)i);
+	for (int j = 0; j < i; j++)
 		p9_putqid(m, &qids[j]);
 	reply_send(ss);
 }

@@ -43,9 +43,12 @@ struct fid {
 	struct handle *h;	/* once opened */
 	int mode;		/* O_RDONLY, O_WRONLY, O_RDWR once opened */
 	bool open, nonblock;
-	/* The Linux client repeats a read until its buffer is full or a
-	 * read gives 0: after a stream's data the next read gives that 0,
-	 * as message kinds' reads already do (message.c). */
+	/* Linux's client (p9_client_read) repeats a read(2)'s Tread until
+	 * its buffer is full or a Tread gives 0.  After a short read of data
+	 * or listen the next Tread gives that 0 at once, so read(2) returns
+	 * what came, as on the FUSE mount; the stack's own 0 that ends a
+	 * message (message.c) is then the next read(2)'s, as there.  Not on
+	 * a fid opened O_NONBLOCK: Linux reads those once. */
 	bool owe0;
 	int parked;		/* requests on it waiting in the stack */
 };

@@ -113,9 +113,8 @@ static void read_done(struct waiter *w, ssize_t res)
 		reply_send(ss);
 		if (ss->dead)
 			w->undelivered = res > 0;
-		/* The Linux client reads again at once: a stream owes it 0. */
-		if (res > 0 && r->fid->h->file == F_DATA && !r->fid->nonblock &&
-		    r->fid->h->sock && kind_info(r->fid->h->sock->kind)->stream)
+		/* Linux's client reads on after a short read until a 0. */
+		if (res > 0 && (size_t)res < w->len && !r->fid->nonblock)
 			r->fid->owe0 = true;
 	}
 	req_end(r);

@@ -163,9 +163,12 @@ class Client:
 
     # --- as a shell would ---
     def open(self, path, flags=os.O_RDONLY):
+        # One name a walk, as the kernel's lookups go.
         fid = self.newfid()
-        self.walk(self.root, fid, [p for p in path.split("/") if p])
+        self.walk(self.root, fid, [])
         try:
+            for name in [p for p in path.split("/") if p]:
+                self.walk(fid, fid, [name])
             self.lopen(fid, flags)
         except OSError:
             self.clunk(fid)
