@@ -58,9 +58,15 @@ static void do_version(struct session *ss, struct p9msg *m, uint16_t tag)
 	reply_send(ss);
 }
 
+static int peer(struct session *ss, struct caller *who)
+{
+	*who = (struct caller){ ss->peer_uid, ss->peer_gid, 0 };
+	return 0;
+}
+
 /*
  * Whom an attach acts as.  A peer that is not root is itself, whatever
- * it asks for (another uid: EPERM).  A root peer (qemu for a VM, a
+ * name it gives (another uid in n_uname: EPERM).  A root peer (qemu for a VM, a
  * forwarder run by root) vouches for its users: the attach's n_uname,
  * else its uname looked up here.  No pid: the caller has no process here,
  * so it acts with its uid and group only (no supplementary groups, no
@@ -73,12 +79,12 @@ static int attach_user(struct session *ss, const char *uname, uint32_t n_uname,
 	struct passwd *pw = NULL;
 	uid_t uid = ss->peer_uid;
 
+	if (ss->peer_uid != 0)
+		return n_uname != P9_NONUNAME && n_uname != ss->peer_uid ? EPERM : peer(ss, who);
 	if (n_uname != P9_NONUNAME)
 		uid = n_uname;
 	else if (uname[0] && (pw = getpwnam(uname)) != NULL)
 		uid = pw->pw_uid;
-	if (ss->peer_uid != 0 && uid != ss->peer_uid)
-		return EPERM;
 	if (uid == ss->peer_uid)
 		who->gid = ss->peer_gid;
 	else if (pw != NULL || (pw = getpwuid(uid)) != NULL)

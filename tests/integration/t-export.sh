@@ -7,7 +7,7 @@
 EXPORT=$WORK/sockfs.9p
 start_sockfs --export "unix:$EXPORT"
 [ -S "$EXPORT" ] || fail "no export socket at $EXPORT"
-export EXPORT PYTHONPATH=$TOP_SRCDIR/tests/integration
+export EXPORT WORK PYTHONPATH=$TOP_SRCDIR/tests/integration
 
 # p9py NAME: runs the python on stdin against $EXPORT (as root unless
 # P9AS names a user); it fails with what went wrong.
@@ -212,25 +212,34 @@ try:
     raise SystemExit("p9a attached as p9b")
 except OSError as e:
     assert e.errno == errno.EPERM, e
-c = p9client.Client(os.environ["EXPORT"])
+c = p9client.Client(os.environ["EXPORT"], uname="root")
 n = c.read_file("tcp/clone").decode().strip()
 assert c.getattr(c.open("tcp/" + n))["uid"] == int(os.environ["UA"])
 PY
-ok "users: a root peer's attaches act as their n_uname, each seeing only its own; p9a's peer is p9a (EPERM as p9b)"
+ok "users: a root peer's attaches act as their n_uname, each seeing only its own; p9a's peer is p9a whatever its uname (EPERM as p9b)"
 
 # Paths mean a process's root and working directory; a far-side caller
 # has none here, so a unix address by path is refused, not resolved.
+path_servers paths "$WORK/there.sock"
 p9py paths <<'PY'
-import os, p9client
+import os, errno, socket, p9client
 c = p9client.Client(os.environ["EXPORT"])
 d = "unix/" + c.read_file("unix/clone").decode().strip()
 try:
-    c.echo(d + "/ctl", "connect /run/nothing-here")
+    c.echo(d + "/ctl", "connect " + os.environ["WORK"] + "/there.sock")
     raise SystemExit("a path was followed")
 except OSError as e:
-    print(e)
+    assert e.errno == errno.EPERM, e
+# Abstract names are no path: they work.
+l = socket.socket(socket.AF_UNIX)
+l.bind(b"\0sockfs-export-test-%d" % os.getpid())
+l.listen(1)
+c.echo(d + "/ctl", "connect @sockfs-export-test-%d" % os.getpid())
+a, _ = l.accept()
+a.sendall(b"abstract\n")
+assert c.read_file(d + "/data") == b"abstract\n"
 PY
-ok "a unix socket path from the far side is refused: $(cat "$WORK/paths.out")"
+ok "a unix socket path from the far side is refused (EPERM); an abstract name is reached"
 
 # Export only: no mount, the same tree.
 stop_sockfs
@@ -249,4 +258,22 @@ kill "$ONLY"
 wait "$ONLY" || fail "export-only daemon exited $? on SIGTERM"
 [ ! -e "$WORK/only.9p" ] || fail "the export socket was left behind"
 ok "export only (no FUSE mount): a UDP round trip; SIGTERM ends it and removes its socket"
+
+# -o netns=caller: a remote caller has no network namespace here.
+"$SOCKFS" -f -o netns=caller --export "unix:$WORK/ns.9p" 2>"$WORK/ns.log" &
+ONLY=$!
+for _ in $(seq 100); do [ -S "$WORK/ns.9p" ] && break; sleep 0.05; done
+EXPORT=$WORK/ns.9p p9py netns <<'PY'
+import os, errno, p9client
+c = p9client.Client(os.environ["EXPORT"])
+try:
+    d = "udp/" + c.read_file("udp/clone").decode().strip()
+    c.echo(d + "/ctl", "connect 127.0.0.1:" + os.environ["ECHO_PORT"])
+    raise SystemExit("a socket was made in no namespace")
+except OSError as e:
+    print(e)
+PY
+kill "$ONLY"
+wait "$ONLY" || true
+ok "-o netns=caller: a remote caller cannot make a socket: $(cat "$WORK/netns.out")"
 finish
