@@ -47,7 +47,7 @@ static void do_version(struct session *ss, struct p9msg *m, uint16_t tag)
 	}
 	while (!list_empty(&ss->fids))
 		fid_free(ss, list_entry(ss->fids.head, struct fid, link));
-	if (dotl && msize > ss->msize && session_msize(ss, msize) < 0) {
+	if (dotl && session_msize(ss, msize) < 0) {
 		reply_error(ss, tag, ENOMEM);
 		return;
 	}

@@ -20,6 +20,9 @@
 /* Replies queued past this: the session's input waits until they drain,
  * so a far side that never reads cannot make the daemon hoard memory. */
 #define OUT_HIGH (8u << 20)
+/* Fids one session may hold: the kernel needs a few per open file and
+ * walk; this many bounds what a far side can make the daemon keep. */
+#define FIDS_MAX 65536
 
 static void session_kill(struct session *ss);
 
@@ -122,6 +125,11 @@ int session_msize(struct session *ss, uint32_t msize)
 {
 	uint8_t *in, *rp;
 
+	/* Buffers only grow: what is read already stays where it is. */
+	if (msize <= ss->in_cap) {
+		ss->msize = msize;
+		return 0;
+	}
 	if ((in = realloc(ss->in, msize)) == NULL)
 		return -ENOMEM;
 	ss->in = in;
@@ -152,10 +160,12 @@ struct fid *fid_new(struct session *ss, uint32_t num)
 {
 	struct fid *f;
 
-	if (num == P9_NOFID || fid_find(ss, num) || (f = calloc(1, sizeof(*f))) == NULL)
+	if (num == P9_NOFID || ss->nfids >= FIDS_MAX || fid_find(ss, num) ||
+	    (f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->num = num;
 	list_append(&ss->fids, &f->link);
+	ss->nfids++;
 	return f;
 }
 
@@ -177,6 +187,7 @@ void fid_free(struct session *ss, struct fid *f)
 	if (f->parked)
 		cancel_parked(ss, f);
 	list_remove(&ss->fids, &f->link);
+	ss->nfids--;
 	if (f->h)
 		handle_close(f->h);
 	free(f);

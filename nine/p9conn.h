@@ -82,6 +82,7 @@ struct session {
 	size_t out_off, out_len, out_cap;
 	struct p9msg reply;	/* a reply being built (msize bytes) */
 	struct list fids, pending;
+	size_t nfids;
 };
 
 /* Listens on ADDR ("unix:/path"); messages go to HANDLE. */
