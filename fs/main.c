@@ -18,6 +18,7 @@
 
 #include "fh.h"
 #include "inval.h"
+#include "nine.h"
 #include "notify.h"
 #include "ops.h"
 #include "run.h"
@@ -31,6 +32,7 @@ struct daemon {
 	struct fsctx fs;
 	struct fuse_buf buf;
 	struct loop_watch fuse_watch, sig_watch;
+	struct nine *nine;	/* --export: the tree over 9P (nine/) */
 	int sigfd;
 	bool done;
 	bool draining;		/* done, but FUSE requests are still answered */
@@ -60,6 +62,9 @@ static void usage(const char *prog)
 	       "    -o allow_other         let other users in (each to their own sockets;\n"
 	       "                           default_permissions is turned on with it)\n"
 	       "    -o auto_unmount        unmount when the daemon dies\n"
+	       "    --export=unix:PATH     also serve the tree over 9P2000.L on the unix\n"
+	       "                           socket PATH (mount -t 9p); with no MOUNTPOINT,\n"
+	       "                           only there: docs/remote.md\n"
 	       "    -o user_sockets=N      sockets one user may hold (0: no limit)\n"
 	       "    -o user_fds=N          descriptors for one user's sockets and files\n"
 	       "    -o user_files=N        received files one user may hold\n"
@@ -77,6 +82,7 @@ static void usage(const char *prog)
 /* sockfs's own options, beside libfuse's. */
 struct sockfs_opts {
 	char *netns;
+	char *export;		/* --export=unix:PATH */
 	bool allow_other;
 	/* The words that are not options: MOUNTPOINT, or SOURCE MOUNTPOINT
 	 * as mount.fuse3 passes them (`mount -t fuse.sockfs sockfs /net`). */
@@ -91,6 +97,9 @@ enum { KEY_ALLOW_OTHER };
 static const struct fuse_opt sockfs_opt_spec[] = {
 	{ "--netns=%s", offsetof(struct sockfs_opts, netns), 0 },
 	{ "netns=%s", offsetof(struct sockfs_opts, netns), 0 },
+	{ "--export=%s", offsetof(struct sockfs_opts, export), 0 },
+	{ "--export %s", offsetof(struct sockfs_opts, export), 0 },
+	{ "export=%s", offsetof(struct sockfs_opts, export), 0 },
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	{ "user_sockets=%lld", offsetof(struct sockfs_opts, limit[Q_SOCKETS]), 0 },
 	{ "user_fds=%lld", offsetof(struct sockfs_opts, limit[Q_FDS]), 0 },
@@ -218,12 +227,13 @@ static int watch_signals(struct daemon *d)
 
 static int run(struct daemon *d)
 {
-	int fd = fuse_session_fd(d->fs.se);
-
-	loop_watch_init(&d->fuse_watch, fd, on_fuse, d);
-	if (loop_set(&d->fs.st.loop, &d->fuse_watch, EPOLLIN) < 0)
-		return 1;
-	while (!d->done && !fuse_session_exited(d->fs.se))
+	/* Export only (no mount): the loop serves 9P and sockets. */
+	if (d->fs.se) {
+		loop_watch_init(&d->fuse_watch, fuse_session_fd(d->fs.se), on_fuse, d);
+		if (loop_set(&d->fs.st.loop, &d->fuse_watch, EPOLLIN) < 0)
+			return 1;
+	}
+	while (!d->done && !(d->fs.se && fuse_session_exited(d->fs.se)))
 		if (loop_once(&d->fs.st.loop, -1) < 0)
 			return 1;
 	return 0;
@@ -235,6 +245,8 @@ static int run(struct daemon *d)
 static void drain_invals(struct daemon *d)
 {
 	d->fs.ending = true;
+	if (d->fs.inval == NULL)
+		return;
 	d->draining = true;
 	for (int i = 0; i < 200 && d->draining && !inval_idle(d->fs.inval); i++)
 		loop_once(&d->fs.st.loop, 10);
@@ -265,6 +277,23 @@ static void raise_nofile(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/* The FUSE session, mounted at MOUNTPOINT: 0, or -1 said on stderr. */
+static int mount_fuse(struct daemon *d, struct fuse_args *args, const char *mountpoint)
+{
+	d->fs.se = fuse_session_new(args, &sockfs_ops, sizeof(sockfs_ops), &d->fs);
+	if (d->fs.se == NULL)
+		return -1;
+	if (fuse_session_mount(d->fs.se, mountpoint) == 0) {
+		if (stream_io_install(d->fs.se) == 0)
+			return 0;
+		fprintf(stderr, "sockfs: cannot set up the FUSE device\n");
+		fuse_session_unmount(d->fs.se);
+	}
+	fuse_session_destroy(d->fs.se);
+	d->fs.se = NULL;
+	return -1;
 }
 
 int main(int argc, char *argv[])
@@ -298,7 +327,7 @@ int main(int argc, char *argv[])
 		ret = 0;
 		goto out_args;
 	}
-	if (opts.mountpoint == NULL) {
+	if (opts.mountpoint == NULL && so.export == NULL) {
 		fprintf(stderr, "usage: %s [options] [SOURCE] MOUNTPOINT (try --help)\n", argv[0]);
 		ret = 2;
 		goto out_args;
@@ -315,15 +344,8 @@ int main(int argc, char *argv[])
 	d.fs.gid = getgid();
 	clock_gettime(CLOCK_REALTIME, &d.fs.start);
 
-	d.fs.se = fuse_session_new(&args, &sockfs_ops, sizeof(sockfs_ops), &d.fs);
-	if (d.fs.se == NULL)
+	if (opts.mountpoint && mount_fuse(&d, &args, opts.mountpoint) != 0)
 		goto out_args;
-	if (fuse_session_mount(d.fs.se, opts.mountpoint) != 0)
-		goto out_session;
-	if (stream_io_install(d.fs.se) != 0) {
-		fprintf(stderr, "sockfs: cannot set up the FUSE device\n");
-		goto out_mount;
-	}
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_mount;
 	/* After the fork: the loop's descriptors belong to the daemon. */
@@ -333,15 +355,19 @@ int main(int argc, char *argv[])
 		goto out_mount;
 	}
 	configure_stack(&d.fs, &so);
-	/* Without the thread, names just expire (inval_name does nothing). */
-	d.fs.inval = inval_start(d.fs.se);
+	/* Without the thread, names just expire (inval_name does nothing);
+	 * an export alone has no mount and so no names cached. */
+	d.fs.inval = d.fs.se ? inval_start(d.fs.se) : NULL;
 	if (watch_signals(&d) != 0)
 		goto out_stack;
-	if (notify_ready(opts.mountpoint) != 0)
+	if (so.export && (d.nine = nine_start(&d.fs, so.export)) == NULL)
+		goto out_stack;
+	if (notify_ready(opts.mountpoint ? opts.mountpoint : so.export) != 0)
 		fprintf(stderr, "sockfs: could not tell NOTIFY_SOCKET that the mount is ready\n");
 	ret = run(&d);
 
 out_stack:
+	nine_stop(d.nine);
 	drain_invals(&d);
 	/* Every socket closes; whoever still waits gets an answer.  Their
 	 * names need not be dropped: the mount goes with the daemon. */
@@ -352,13 +378,15 @@ out_stack:
 		close(d.sigfd);
 	free(d.buf.mem);
 out_mount:
-	fuse_session_unmount(d.fs.se);
-out_session:
-	fuse_session_destroy(d.fs.se);
+	if (d.fs.se) {
+		fuse_session_unmount(d.fs.se);
+		fuse_session_destroy(d.fs.se);
+	}
 out_args:
 	free(opts.mountpoint);
 out_words:
 	free(so.netns);
+	free(so.export);
 	free(so.word[0]);
 	free(so.word[1]);
 	fuse_opt_free_args(&args);

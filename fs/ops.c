@@ -266,24 +266,9 @@ static void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 /* Builds the text of FH's file; returns 0 or an errno. */
 static int make_text(fuse_req_t req, struct fh *fh, char **text, size_t *len)
 {
-	const struct sock_file *row = tree_sock_file(fh->file);
-	struct text_req t = { &ctx(req)->st, fh->h ? fh->h->sock : NULL, fh->kind, caller_of(req) };
+	struct node n = { fh->file, fh->kind, fh->h ? fh->h->sock : NULL };
 
-	switch (fh->file) {
-	case F_SOCKETS:
-		return text_sockets(&t, text, len);
-	case F_USAGE:
-		return text_usage(&t, text, len);
-	case F_CLONE:
-		return text_clone(&t, text, len);
-	case F_PAIR:
-		return text_pair(&t, text, len);
-	default:
-		break;
-	}
-	if (t.s == NULL)
-		return ENOENT;	/* the socket was closed while the file was open */
-	return row->text(&t, text, len);
+	return tree_text(ctx(req), &n, caller_of(req), text, len);
 }
 
 static void read_text(fuse_req_t req, struct fh *fh, size_t size)

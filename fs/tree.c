@@ -283,3 +283,26 @@ bool tree_dirent(struct fsctx *fs, const struct node *dir, const struct caller *
 		return false;
 	}
 }
+
+int tree_text(struct fsctx *fs, const struct node *n, struct caller who, char **text,
+	      size_t *len)
+{
+	const struct sock_file *row = tree_sock_file(n->file);
+	struct text_req t = { &fs->st, n->sock, n->kind, who };
+
+	switch (n->file) {
+	case F_SOCKETS:
+		return text_sockets(&t, text, len);
+	case F_USAGE:
+		return text_usage(&t, text, len);
+	case F_CLONE:
+		return text_clone(&t, text, len);
+	case F_PAIR:
+		return text_pair(&t, text, len);
+	default:
+		break;
+	}
+	if (t.s == NULL)
+		return ENOENT;	/* the socket was closed while the file was open */
+	return row ? row->text(&t, text, len) : EINVAL;
+}

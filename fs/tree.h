@@ -95,6 +95,11 @@ bool tree_is_dir(enum file_type f);
  * listen, fileN) are live. */
 bool tree_is_text(enum file_type f);
 bool tree_is_writable(enum file_type f);
+/* The text of text file N as WHO reads it now (clone and pair make their
+ * sockets here): 0 with *TEXT (malloc'ed) and *LEN, or an errno (ENOENT:
+ * N's socket closed while the file was open).  Any front end's. */
+int tree_text(struct fsctx *fs, const struct node *n, struct caller who, char **text,
+	      size_t *len);
 
 /* Directory listing: entry I of directory N (0-based, past . and ..), as
  * WHO sees it (only their own sockets), returning false at the end.

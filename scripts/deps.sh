@@ -21,7 +21,9 @@ package="build-essential dpkg-dev debhelper lintian systemd man-db"
 # docker.io (host only): t-docker starts a dockerd of its own; the
 # package's service is installed but not started (policy-rc.d below).
 test="$peers valgrind clang libclang-rt-dev docker.io $package"
-vm="qemu-system-x86 busybox-static"
+# socat: the guest's relay between its virtio-serial port and the 9p
+# mount (tests/vm/export-tests.sh).
+vm="qemu-system-x86 busybox-static socat"
 release="mmdebstrap"
 
 if [ "${1:-}" = --print ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks stack/ and fs/ against the floor plan in docs/design.md.
+"""Checks stack/, fs/ and nine/ against the floor plan in docs/design.md.
 
 Usage: layers.py SRCDIR BUILDDIR
 
@@ -41,9 +41,9 @@ def read_plan(path):
 
 
 def modules(src):
-    """Module name -> its files, for stack/ and fs/."""
+    """Module name -> its files, for stack/, fs/ and nine/."""
     mods = {}
-    for d in ("stack", "fs"):
+    for d in ("stack", "fs", "nine"):
         for f in sorted(os.listdir(os.path.join(src, d))):
             if f.endswith((".c", ".h")):
                 mods.setdefault(f[:-2], []).append(os.path.join(d, f))

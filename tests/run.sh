@@ -16,7 +16,9 @@
 #   ktls        the TLS integration tests inside a virtual machine that
 #               boots Debian's own kernel, which has kernel TLS
 #               (tests/vm/run.sh; qemu, software emulation unless
-#               SOCKFS_VM_KVM=1)
+#               SOCKFS_VM_KVM=1); then the same kernel's 9p client
+#               mounting the host's export over a virtio-serial port,
+#               with no network device (tests/vm/export-run.sh)
 #   trixie      in a Debian 13 root (mmdebstrap, cached in
 #               /var/cache/sockfs-release): the -Werror build, make check
 #               (unit and integration tests), and the Debian package built
@@ -181,6 +183,11 @@ for s in $stages; do
 		p=$(grep -c '^ok ' "$top/build/ktls.log" || true)
 		f=$(grep -c '^FAIL (t-[a-z-]*): exit' "$top/build/ktls.log" || true)
 		[ "$st" -eq 0 ] || { status=1; [ "$f" -gt 0 ] || f=1; }
+		st=0
+		bash tests/vm/export-run.sh "$top/build" > "$top/build/vm-export.log" 2>&1 || st=$?
+		cat "$top/build/vm-export.log"
+		p=$((p + $(grep -c '^ok ' "$top/build/vm-export.log" || true)))
+		[ "$st" -eq 0 ] || { status=1; f=$((f + 1)); }
 		summary+=("ktls (in a VM, $(sed -n 's/^kernel: \([^;]*\);.*/\1/p' "$top/build/ktls.log")): $p passed, $f failed")
 		total_p=$((total_p + p)); total_f=$((total_f + f))
 		;;

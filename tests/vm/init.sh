@@ -10,7 +10,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 echo /bin/modprobe > /proc/sys/kernel/modprobe
-for m in virtio_pci 9pnet_virtio 9p fuse tls; do
+for m in virtio_pci 9pnet_virtio 9p fuse tls virtio_console; do
 	modprobe "$m" || echo "sockfs-vm: modprobe $m failed"
 done
 

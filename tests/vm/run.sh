@@ -16,6 +16,8 @@
 # (boot/vmlinuz-*, lib/modules/*); by default one is fetched with
 # apt-get download into $SOCKFS_VM_CACHE (/var/cache/sockfs-vm).
 # SOCKFS_VM_TIMEOUT: seconds before the guest is stopped (900).
+# SOCKFS_VM_QEMU_ARGS: more qemu arguments, split at spaces (export-run.sh
+# adds a virtio-serial port bound to the host's 9P export).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 script=$(realpath "$1")
@@ -66,6 +68,9 @@ for m in drivers/virtio net/9p fs/9p fs/netfs fs/fscache fs/fuse net/tls crypto 
 	mkdir -p "$ird/lib/modules/$kver/kernel/$m"
 	cp -r "$mods/$m/." "$ird/lib/modules/$kver/kernel/$m/"
 done
+# virtio-serial ports (/dev/virtio-ports/NAME), and nothing else of drivers/char.
+mkdir -p "$ird/lib/modules/$kver/kernel/drivers/char"
+cp "$mods/drivers/char/virtio_console.ko"* "$ird/lib/modules/$kver/kernel/drivers/char/"
 cp "$kernel/lib/modules/$kver"/modules.builtin* "$kernel/lib/modules/$kver"/modules.order "$ird/lib/modules/$kver/"
 busybox depmod -b "$ird" "$kver" || die "depmod failed"
 cp "$here/init.sh" "$ird"/init
@@ -92,6 +97,7 @@ timeout "${SOCKFS_VM_TIMEOUT:-900}" qemu-system-x86_64 \
 	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 quiet sockfs.top=$top" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	${SOCKFS_VM_QEMU_ARGS:-} \
 	< /dev/null | tee "$out" | sed -u 's/\r//g; s/\x1b[[0-9;?]*[a-zA-Z]//g; /^sockfs-vm-exit /d' || true
 rc=$(tr -d '\r' < "$out" | sed -n 's/^sockfs-vm-exit \([0-9]*\)$/\1/p' | tail -1)
 [ -n "$rc" ] || die "the guest stopped without reporting its script's status"

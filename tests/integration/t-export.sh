@@ -1,0 +1,279 @@
+#!/bin/bash
+# sockfs --export: the tree over 9P2000.L on a unix socket, driven by
+# p9client.py as the Linux kernel's v9fs drives it (the host has no 9p
+# client; tests/vm/export-tests.sh is the kernel's own).  Beside a FUSE
+# mount, then export only.
+. "$(dirname "$0")/lib.sh"
+EXPORT=$WORK/sockfs.9p
+start_sockfs --export "unix:$EXPORT"
+[ -S "$EXPORT" ] || fail "no export socket at $EXPORT"
+export EXPORT WORK PYTHONPATH=$TOP_SRCDIR/tests/integration
+
+# p9py NAME: runs the python on stdin against $EXPORT (as root unless
+# P9AS names a user); it fails with what went wrong.
+p9py() {
+	cat >"$WORK/$1.py"
+	${P9AS:+as "$P9AS"} ${P9AS:+/usr/bin/}python3 "$WORK/$1.py" >"$WORK/$1.out" 2>&1 ||
+		fail "$1: $(tail -5 "$WORK/$1.out")"
+}
+
+udp_echo_peer echo
+export ECHO_PORT=$(ready_of echo)
+p9py udp <<'PY'
+import os, p9client
+c = p9client.Client(os.environ["EXPORT"])
+n = c.read_file("udp/clone").decode().strip()
+d = "udp/" + n
+assert n in c.ls("udp"), c.ls("udp")
+c.echo(d + "/ctl", "connect 127.0.0.1:" + os.environ["ECHO_PORT"])
+c.echo(d + "/data", "one")
+c.echo(d + "/data", "two\n")
+# A read(2) as Linux makes it: the message, then the 0 that ends it.
+assert c.read_file(d + "/data") == b"echo: one", "first"
+assert c.cat(d + "/data") == b"echo: two\n", "second"
+assert c.cat(d + "/peer") == b"127.0.0.1:%s\n" % os.environ["ECHO_PORT"].encode()
+assert b'"state": "connected"' in c.cat(d + "/status")
+assert b'"length": 10,' in c.cat(d + "/cmsg"), c.cat(d + "/cmsg")
+udp = c.newfid()
+c.walk(c.root, udp, ["udp"])
+c.unlinkat(udp, n, p9client.AT_REMOVEDIR)
+assert n not in c.ls("udp")
+PY
+ok "udp: clone, connect, two datagrams each way with their boundaries, peer, status, cmsg, rmdir"
+
+# The FUSE mount beside it shows the same sockets.
+p9py beside <<'PY'
+import os, p9client
+c = p9client.Client(os.environ["EXPORT"])
+tcp = c.newfid()
+c.walk(c.root, tcp, ["tcp"])
+c.mkdir(tcp, "byname")
+PY
+[ -d "$MNT/tcp/byname" ] || fail "a socket made over 9P is not in the mount"
+rmdir "$MNT/tcp/byname"
+ok "mkdir over 9P makes a socket by name, seen (and removed) on the FUSE mount"
+
+py_peer webserver <<'PY'
+import http.server, sys, threading
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"hello over 9p\n" * 1000
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+export HTTP_PORT=$(ready_of webserver)
+p9py http <<'PY'
+import os, p9client
+c = p9client.Client(os.environ["EXPORT"])
+d = "tcp/" + c.read_file("tcp/clone").decode().strip()
+c.echo(d + "/ctl", "connect 127.0.0.1:" + os.environ["HTTP_PORT"])
+c.echo(d + "/data", "GET / HTTP/1.0\r\n\r\n")
+got = c.cat(d + "/data")
+assert got.startswith(b"HTTP/1.0 200"), got[:100]
+assert got.endswith(b"hello over 9p\n" * 1000), len(got)
+PY
+ok "tcp: an HTTP fetch from a loopback server, read to its end"
+
+# A stream read gives what has come, then 0, as Linux's client needs to
+# return from read(2) before its buffer is full.
+py_peer tcpecho <<'PY'
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+while True:
+    c, _ = s.accept()
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        c.sendall(b)
+    c.close()
+PY
+export TCPECHO_PORT=$(ready_of tcpecho)
+p9py stream <<'PY'
+import os, time, p9client
+c = p9client.Client(os.environ["EXPORT"])
+d = "tcp/" + c.read_file("tcp/clone").decode().strip()
+c.echo(d + "/ctl", "connect 127.0.0.1:" + os.environ["TCPECHO_PORT"])
+fid = c.open(d + "/data", os.O_RDWR)
+for word in (b"ping\n", b"pong\n"):
+    c.write(fid, word)
+    t = time.monotonic()
+    assert c.read(fid, 131072) == word
+    assert time.monotonic() - t < 1
+PY
+ok "tcp: each read(2) of a stream returns what came at once (then 0 ends it for the client)"
+
+# listen: a connection comes as a name; data both ways on it.
+p9py listen <<'PY'
+import os, socket, p9client
+c = p9client.Client(os.environ["EXPORT"])
+d = "tcp/" + c.read_file("tcp/clone").decode().strip()
+c.echo(d + "/ctl", "bind 127.0.0.1:0\nlisten\n")
+port = int(c.cat(d + "/local").decode().rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port))
+name = c.read_file(d + "/listen").decode().strip()
+s.sendall(b"from host\n")
+assert c.read_file("tcp/%s/data" % name) == b"from host\n"
+c.echo("tcp/%s/data" % name, "from far side\n")
+assert s.recv(100) == b"from far side\n"
+PY
+ok "tcp listen: a connection's name from listen, data both ways"
+
+# 100 reads wait on 100 sockets; the 101st socket's round trip is served.
+p9py many <<'PY'
+import os, time, p9client, struct
+c = p9client.Client(os.environ["EXPORT"])
+port = os.environ["ECHO_PORT"]
+tags = []
+for i in range(100):
+    d = "udp/" + c.read_file("udp/clone").decode().strip()
+    c.echo(d + "/ctl", "bind 127.0.0.1:0")
+    fid = c.open(d + "/data")
+    tags.append(c.send(p9client.TREAD, struct.pack("<IQI", fid, 0, 65536)))
+t = time.monotonic()
+d = "udp/" + c.read_file("udp/clone").decode().strip()
+c.echo(d + "/ctl", "connect 127.0.0.1:" + port)
+c.echo(d + "/data", "101st")
+assert c.read_file(d + "/data") == b"echo: 101st"
+took = time.monotonic() - t
+assert took < 1, took
+for tag in tags[:3]:
+    assert not c.ready(tag), c.wait(tag)
+print("round trip beside 100 waiting reads: %.1f ms" % (took * 1000))
+PY
+ok "100 reads waiting on 100 sockets; a 101st socket's round trip: $(cat "$WORK/many.out")"
+
+# Tflush ends a waiting read at once (EINTR, then Rflush), and the socket
+# still works: what Ctrl-C on the far side's cat sends.
+p9py flush <<'PY'
+import os, time, struct, socket, p9client
+c = p9client.Client(os.environ["EXPORT"])
+d = "udp/" + c.read_file("udp/clone").decode().strip()
+c.echo(d + "/ctl", "bind 127.0.0.1:0")
+port = int(c.cat(d + "/local").decode().rsplit(":", 1)[1])
+fid = c.open(d + "/data")
+tag = c.send(p9client.TREAD, struct.pack("<IQI", fid, 0, 65536))
+assert not c.ready(tag, 0.3), "read did not wait"
+t = time.monotonic()
+ftag = c.send(p9client.TFLUSH, struct.pack("<H", tag))
+mtype, body = c.wait(tag)
+assert mtype == p9client.RLERROR and struct.unpack("<I", body)[0] == 4, (mtype, body)
+assert c.ready(ftag, 1) and c.wait(ftag)[0] == p9client.TFLUSH + 1
+assert time.monotonic() - t < 1
+# Order: the flushed request's reply came before Rflush (ready read both).
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"after", ("127.0.0.1", port))
+assert c.read(fid) == b"after"
+# A flush of a tag nobody waits on is answered at once.
+c.flush(999)
+# Clunking a fid with a read waiting ends the read first.
+fid = c.open(d + "/data")
+tag = c.send(p9client.TREAD, struct.pack("<IQI", fid, 0, 100))
+assert not c.ready(tag, 0.2)
+c.clunk(fid)
+assert c.wait(tag)[0] == p9client.RLERROR
+PY
+ok "Tflush: a waiting read ends with EINTR then Rflush at once; the socket reads on; clunk ends waits"
+
+# Users.  A root peer vouches for the attach's uid (n_uname); each sees
+# only its own sockets and makes them as itself.  A peer that is not root
+# is itself whatever it asks.
+test_users p9a p9b
+export UA=$(id -u p9a) UB=$(id -u p9b)
+p9py users <<'PY'
+import os, errno, p9client
+ua, ub = int(os.environ["UA"]), int(os.environ["UB"])
+a = p9client.Client(os.environ["EXPORT"], n_uname=ua)
+b = p9client.Client(os.environ["EXPORT"], n_uname=ub)
+n = a.read_file("udp/clone").decode().strip()
+assert a.getattr(a.open("udp/" + n))["uid"] == ua
+assert n in a.ls("udp") and n not in b.ls("udp"), (a.ls("udp"), b.ls("udp"))
+try:
+    b.cat("udp/%s/status" % n)
+    raise SystemExit("b read a's status")
+except OSError as e:
+    assert e.errno == errno.EACCES, e
+print(n)
+PY
+[ "$(stat -c %U "$MNT/udp/$(cat "$WORK/users.out")")" = p9a ] ||
+	fail "the socket p9a made over 9P is not p9a's on the mount"
+chmod 666 "$EXPORT"
+P9AS=p9a p9py notroot <<'PY'
+import os, errno, p9client
+try:
+    p9client.Client(os.environ["EXPORT"], n_uname=int(os.environ["UB"]))
+    raise SystemExit("p9a attached as p9b")
+except OSError as e:
+    assert e.errno == errno.EPERM, e
+c = p9client.Client(os.environ["EXPORT"], uname="root")
+n = c.read_file("tcp/clone").decode().strip()
+assert c.getattr(c.open("tcp/" + n))["uid"] == int(os.environ["UA"])
+PY
+ok "users: a root peer's attaches act as their n_uname, each seeing only its own; p9a's peer is p9a whatever its uname (EPERM as p9b)"
+
+# Paths mean a process's root and working directory; a far-side caller
+# has none here, so a unix address by path is refused, not resolved.
+path_servers paths "$WORK/there.sock"
+p9py paths <<'PY'
+import os, errno, socket, p9client
+c = p9client.Client(os.environ["EXPORT"])
+d = "unix/" + c.read_file("unix/clone").decode().strip()
+try:
+    c.echo(d + "/ctl", "connect " + os.environ["WORK"] + "/there.sock")
+    raise SystemExit("a path was followed")
+except OSError as e:
+    assert e.errno == errno.EPERM, e
+# Abstract names are no path: they work.
+l = socket.socket(socket.AF_UNIX)
+l.bind(b"\0sockfs-export-test-%d" % os.getpid())
+l.listen(1)
+c.echo(d + "/ctl", "connect @sockfs-export-test-%d" % os.getpid())
+a, _ = l.accept()
+a.sendall(b"abstract\n")
+assert c.read_file(d + "/data") == b"abstract\n"
+PY
+ok "a unix socket path from the far side is refused (EPERM); an abstract name is reached"
+
+# Export only: no mount, the same tree.
+stop_sockfs
+"$SOCKFS" -f --export "unix:$WORK/only.9p" 2>"$WORK/only.log" &
+ONLY=$!
+for _ in $(seq 100); do [ -S "$WORK/only.9p" ] && break; sleep 0.05; done
+EXPORT=$WORK/only.9p p9py only <<'PY'
+import os, p9client
+c = p9client.Client(os.environ["EXPORT"])
+d = "udp/" + c.read_file("udp/clone").decode().strip()
+c.echo(d + "/ctl", "connect 127.0.0.1:" + os.environ["ECHO_PORT"])
+c.echo(d + "/data", "only")
+assert c.read_file(d + "/data") == b"echo: only"
+PY
+kill "$ONLY"
+wait "$ONLY" || fail "export-only daemon exited $? on SIGTERM"
+[ ! -e "$WORK/only.9p" ] || fail "the export socket was left behind"
+ok "export only (no FUSE mount): a UDP round trip; SIGTERM ends it and removes its socket"
+
+# -o netns=caller: a remote caller has no network namespace here.
+"$SOCKFS" -f -o netns=caller --export "unix:$WORK/ns.9p" 2>"$WORK/ns.log" &
+ONLY=$!
+for _ in $(seq 100); do [ -S "$WORK/ns.9p" ] && break; sleep 0.05; done
+EXPORT=$WORK/ns.9p p9py netns <<'PY'
+import os, errno, p9client
+c = p9client.Client(os.environ["EXPORT"])
+try:
+    d = "udp/" + c.read_file("udp/clone").decode().strip()
+    c.echo(d + "/ctl", "connect 127.0.0.1:" + os.environ["ECHO_PORT"])
+    raise SystemExit("a socket was made in no namespace")
+except OSError as e:
+    print(e)
+PY
+kill "$ONLY"
+wait "$ONLY" || true
+ok "-o netns=caller: a remote caller cannot make a socket: $(cat "$WORK/netns.out")"
+finish
