@@ -29,7 +29,13 @@
 #                   at once: what the shell and FUSE alone cost, no TLS
 #   ceiling         1 / (1/s_time + 1/nullfs loop): s_time's handshake
 #                   plus the shell's and FUSE's least cost, which no FUSE
-#                   file system driven by a shell can beat
+#                   file system driven by such a loop can beat
+# and the same three without a fork (the loop above forks cat and rmdir,
+# which costs more than the handshake):
+#   sockfs          read -r s < tls/clone; printf 'set cafile CA\nconnect
+#                   127.0.0.1:P\nclose\n' > tls/$s/ctl (bash builtins only)
+#   nullfs loop     read -r s < f; echo ... > f
+#   ceiling         as above, from this nullfs loop
 # Run as root on Debian from a built tree (SOCKFS names the daemon); it
 # installs nginx-light.  Only loopback is used.
 set -eu
@@ -126,6 +132,13 @@ loop() {
 			printf 'set verify 0\nconnect 127.0.0.1:%s\n' "$P" > "$M/tls/$s/ctl" ||
 				{ echo "tlspar: connect failed: $(cat "$M/tls/$s/err")" >&2; break; }
 			rmdir "$M/tls/$s" ;;
+		nofork)
+			read -r s < "$M/tls/clone"
+			printf 'set cafile %s\nconnect 127.0.0.1:%s\nclose\n' "$CA" "$P" > "$M/tls/$s/ctl" ||
+				{ echo "tlspar: connect failed: $(cat "$M/tls/$s/err")" >&2; break; } ;;
+		nullnofork)
+			read -r s < "$NM/f" || true
+			echo "connect 127.0.0.1:$P" > "$NM/f" ;;
 		nullfs)
 			s=$(cat "$NM/f")
 			echo "connect 127.0.0.1:$P" > "$NM/f"
@@ -145,7 +158,7 @@ together() {
 	rm -f "$W"/rate.*
 }
 
-HOWS="s_time sockfs verify0 nullfs"
+HOWS="s_time sockfs verify0 nullfs nofork nullnofork"
 declare -A best
 for r in $(seq "$ROUNDS"); do
 	for n in $NS; do
@@ -160,12 +173,24 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 echo "sockfs $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') on $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r), $(date -u +%Y-%m-%d)"
 echo "handshakes per second, N clients at once, best of $ROUNDS rounds of $T s, against nginx"
-printf '%3s %8s %8s %10s %8s %8s %10s %10s %10s\n' N s_time sockfs "verify 0" nullfs ceiling \
-	"sockfs/st" "verify0/st" "ceil/st"
-for n in $NS; do
-	st=${best[s_time.$n]:-0} nl=${best[nullfs.$n]:-0}
-	ceil=$(awk -v a="$st" -v b="$nl" 'BEGIN { printf "%.0f", (a > 0 && b > 0 ? 1 / (1 / a + 1 / b) : 0) }')
-	printf '%3s %8s %8s %10s %8s %8s %10s %10s %10s\n' "$n" "$st" "${best[sockfs.$n]:-0}" \
-		"${best[verify0.$n]:-0}" "$nl" "$ceil" "$(ratio "${best[sockfs.$n]:-0}" "$st")" \
-		"$(ratio "${best[verify0.$n]:-0}" "$st")" "$(ratio "$ceil" "$st")"
-done
+# table TITLE SOCKFS [VERIFY0] NULLFS: one loop's rows, per N.
+table() {
+	local n st nl ceil v0 r0
+	echo "$1"
+	printf '%3s %8s %8s %10s %8s %8s %10s %10s %10s\n' N s_time sockfs "verify 0" nullfs ceiling \
+		"sockfs/st" "verify0/st" "ceil/st"
+	for n in $NS; do
+		st=${best[s_time.$n]:-0} nl=${best[$4.$n]:-0} v0=-
+		r0=-
+		if [ -n "$3" ]; then
+			v0=${best[$3.$n]:-0}
+			r0=$(ratio "$v0" "$st")
+		fi
+		ceil=$(awk -v a="$st" -v b="$nl" 'BEGIN { printf "%.0f", (a > 0 && b > 0 ? 1 / (1 / a + 1 / b) : 0) }')
+		printf '%3s %8s %8s %10s %8s %8s %10s %10s %10s\n' "$n" "$st" "${best[$2.$n]:-0}" "$v0" "$nl" \
+			"$ceil" "$(ratio "${best[$2.$n]:-0}" "$st")" \
+			"$r0" "$(ratio "$ceil" "$st")"
+	done
+}
+table "loop: s=\$(cat tls/clone); printf ... > tls/\$s/ctl; rmdir tls/\$s" sockfs verify0 nullfs
+table "loop without a fork: read -r s < tls/clone; printf '...close\\n' > tls/\$s/ctl" nofork "" nullnofork
