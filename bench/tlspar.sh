@@ -34,6 +34,7 @@
 # which costs more than the handshake):
 #   sockfs          read -r s < tls/clone; printf 'set cafile CA\nconnect
 #                   127.0.0.1:P\nclose\n' > tls/$s/ctl (bash builtins only)
+#   sockfs verify 0 the same with `set verify 0`
 #   nullfs loop     read -r s < f; echo ... > f
 #   ceiling         as above, from this nullfs loop
 # Run as root on Debian from a built tree (SOCKFS names the daemon); it
@@ -136,6 +137,10 @@ loop() {
 			read -r s < "$M/tls/clone"
 			printf 'set cafile %s\nconnect 127.0.0.1:%s\nclose\n' "$CA" "$P" > "$M/tls/$s/ctl" ||
 				{ echo "tlspar: connect failed: $(cat "$M/tls/$s/err")" >&2; break; } ;;
+		nofork0)
+			read -r s < "$M/tls/clone"
+			printf 'set verify 0\nconnect 127.0.0.1:%s\nclose\n' "$P" > "$M/tls/$s/ctl" ||
+				{ echo "tlspar: connect failed: $(cat "$M/tls/$s/err")" >&2; break; } ;;
 		nullnofork)
 			read -r s < "$NM/f" || true
 			echo "connect 127.0.0.1:$P" > "$NM/f" ;;
@@ -158,7 +163,7 @@ together() {
 	rm -f "$W"/rate.*
 }
 
-HOWS="s_time sockfs verify0 nullfs nofork nullnofork"
+HOWS="s_time sockfs verify0 nullfs nofork nofork0 nullnofork"
 declare -A best
 for r in $(seq "$ROUNDS"); do
 	for n in $NS; do
@@ -193,4 +198,4 @@ table() {
 	done
 }
 table "loop: s=\$(cat tls/clone); printf ... > tls/\$s/ctl; rmdir tls/\$s" sockfs verify0 nullfs
-table "loop without a fork: read -r s < tls/clone; printf '...close\\n' > tls/\$s/ctl" nofork "" nullnofork
+table "loop without a fork: read -r s < tls/clone; printf '...close\\n' > tls/\$s/ctl" nofork nofork0 nullnofork
