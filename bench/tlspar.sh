@@ -178,7 +178,7 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 echo "sockfs $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') on $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r), $(date -u +%Y-%m-%d)"
 echo "handshakes per second, N clients at once, best of $ROUNDS rounds of $T s, against nginx"
-# table TITLE SOCKFS [VERIFY0] NULLFS: one loop's rows, per N.
+# table TITLE SOCKFS VERIFY0 NULLFS: one loop's rows, per N (the names in best).
 table() {
 	local n st nl ceil v0 r0
 	echo "$1"
