@@ -37,6 +37,8 @@
 #   sockfs verify 0 the same with `set verify 0`
 #   nullfs loop     read -r s < f; echo ... > f
 #   ceiling         as above, from this nullfs loop
+# BENCH_HOWS picks loops (s_time sockfs verify0 nullfs nofork nofork0
+# nullnofork, all by default); a row not run shows 0.
 # Run as root on Debian from a built tree (SOCKFS names the daemon); it
 # installs nginx-light.  Only loopback is used.
 set -eu
@@ -163,7 +165,7 @@ together() {
 	rm -f "$W"/rate.*
 }
 
-HOWS="s_time sockfs verify0 nullfs nofork nofork0 nullnofork"
+HOWS=${BENCH_HOWS:-s_time sockfs verify0 nullfs nofork nofork0 nullnofork}
 declare -A best
 for r in $(seq "$ROUNDS"); do
 	for n in $NS; do
