@@ -184,6 +184,4 @@ if perf record -q -o "$W/perf.data" -g -p "$daemon" -- sleep 0.1 >/dev/null 2>&1
 	wait $pr "${ls[@]}"
 	perf report -i "$W/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep '%' | head -8
 	perf report -i "$W/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep '%' | head -25
-	echo "  by thread:"
-	perf report -i "$W/perf.data" --no-children --sort tid --stdio -g none 2>/dev/null | grep '%' | head -6
 fi
