@@ -138,7 +138,8 @@ for how in sockfs nofork s_time nullfs; do
 		ls+=($!)
 	done
 	wait "${ls[@]}"
-	# By the clock: s_time's -time counts its own CPU time, not the clock's.
+	# By the clock, over the whole group (a loop may overrun T by its last
+	# handshake, and s_time's own rate is per second of its CPU time).
 	wall=$((${EPOCHREALTIME/./} - t0))
 	# shellcheck disable=SC2086
 	b1=$(busy) d1=$(ticks "$daemon") l1=$(awk '{ print $14 + $15 }' /proc/"$daemon"/task/"$daemon"/stat) g1=$(ticks $ngx)
