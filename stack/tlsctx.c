@@ -47,6 +47,25 @@ static int cached;
 static pthread_mutex_t system_mu = PTHREAD_MUTEX_INITIALIZER;
 static X509_STORE *system_store;
 
+/* OpenSSL's default file and folder (X509_STORE_set_default_paths but
+ * for its "store" lookup, which lists the whole folder each time an
+ * issuer is not found: every handshake whose chain no system CA signs,
+ * verify 0 included, and on the loop).  The file is read here, once;
+ * the folder is looked up by hash name, one stat per miss. */
+static int load_default_paths(X509_STORE *st)
+{
+	X509_LOOKUP *file = X509_STORE_add_lookup(st, X509_LOOKUP_file());
+	X509_LOOKUP *dir = X509_STORE_add_lookup(st, X509_LOOKUP_hash_dir());
+
+	if (file == NULL || dir == NULL)
+		return 0;
+	/* As OpenSSL's own: a missing file or folder is no error. */
+	X509_LOOKUP_load_file(file, NULL, X509_FILETYPE_DEFAULT);
+	X509_LOOKUP_add_dir(dir, NULL, X509_FILETYPE_DEFAULT);
+	ERR_clear_error();
+	return 1;
+}
+
 /* The store with a reference for the caller, or NULL. */
 static X509_STORE *get_system_store(void)
 {
@@ -54,7 +73,7 @@ static X509_STORE *get_system_store(void)
 
 	pthread_mutex_lock(&system_mu);
 	if (system_store == NULL && (system_store = X509_STORE_new()) != NULL &&
-	    X509_STORE_set_default_paths(system_store) != 1) {
+	    load_default_paths(system_store) != 1) {
 		X509_STORE_free(system_store);
 		system_store = NULL;
 	}
