@@ -28,7 +28,7 @@ build=$(cd "${1:-$top/build}" && pwd)
 work=$(mktemp -d /tmp/sockfs-engines.XXXXXX)
 mkdir "$work/mnt"
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; fusermount3 -u "$work/mnt"; wait; rm -rf "$work"' EXIT
+trap 'fusermount3 -u "$work/mnt"; kill "${pids[@]}" 2>/dev/null; wait; rm -rf "$work"' EXIT
 "$build/sockfs" -f "$work/mnt" 2>"$work/sockfs.log" &
 pids+=($!)
 python3 -c '
