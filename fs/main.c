@@ -344,8 +344,10 @@ int main(int argc, char *argv[])
 	d.fs.gid = getgid();
 	clock_gettime(CLOCK_REALTIME, &d.fs.start);
 
-	if (opts.mountpoint && mount_fuse(&d, &args, opts.mountpoint) != 0)
+	if (so.export && (d.nine = nine_open(so.export)) == NULL)
 		goto out_args;
+	if (opts.mountpoint && mount_fuse(&d, &args, opts.mountpoint) != 0)
+		goto out_mount;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_mount;
 	/* After the fork: the loop's descriptors belong to the daemon. */
@@ -360,7 +362,7 @@ int main(int argc, char *argv[])
 	d.fs.inval = d.fs.se ? inval_start(d.fs.se) : NULL;
 	if (watch_signals(&d) != 0)
 		goto out_stack;
-	if (so.export && (d.nine = nine_start(&d.fs, so.export)) == NULL)
+	if (d.nine && nine_start(d.nine, &d.fs) != 0)
 		goto out_stack;
 	if (notify_ready(opts.mountpoint ? opts.mountpoint : so.export) != 0)
 		fprintf(stderr, "sockfs: could not tell NOTIFY_SOCKET that the mount is ready\n");
@@ -368,6 +370,7 @@ int main(int argc, char *argv[])
 
 out_stack:
 	nine_stop(d.nine);
+	d.nine = NULL;
 	drain_invals(&d);
 	/* Every socket closes; whoever still waits gets an answer.  Their
 	 * names need not be dropped: the mount goes with the daemon. */
@@ -378,6 +381,7 @@ out_stack:
 		close(d.sigfd);
 	free(d.buf.mem);
 out_mount:
+	nine_stop(d.nine);	/* a failure before the loop started */
 	if (d.fs.se) {
 		fuse_session_unmount(d.fs.se);
 		fuse_session_destroy(d.fs.se);

@@ -467,9 +467,14 @@ static void handle(struct session *ss, struct p9msg *m, uint8_t type, uint16_t t
 	}
 }
 
-struct nine *nine_start(struct fsctx *fs, const char *addr)
+struct nine *nine_open(const char *addr)
 {
-	return nine_conn_start(fs, addr, handle);
+	return nine_conn_open(addr, handle);
+}
+
+int nine_start(struct nine *srv, struct fsctx *fs)
+{
+	return nine_conn_start(srv, fs) < 0 ? -1 : 0;
 }
 
 void nine_stop(struct nine *srv)

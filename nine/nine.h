@@ -13,11 +13,13 @@
 
 struct nine;
 
-/* Serves FS's tree on ADDR ("unix:PATH"): NULL, said on stderr, when it
- * cannot. */
-struct nine *nine_start(struct fsctx *fs, const char *addr);
-/* Ends every session (what waits is cancelled) and removes the socket.
- * Call before stack_fini. */
+/* Listens on ADDR ("unix:PATH"): NULL, said on stderr, when it cannot.
+ * Before the daemon forks: the socket is there when sockfs returns. */
+struct nine *nine_open(const char *addr);
+/* Serves FS's tree there from FS's loop (after stack_init): 0 or -1. */
+int nine_start(struct nine *srv, struct fsctx *fs);
+/* Ends every session (what waits is cancelled) and removes the socket
+ * (NULL: nothing).  Call before stack_fini. */
 void nine_stop(struct nine *srv);
 
 #endif

@@ -402,33 +402,54 @@ static int listen_unix(const char *path)
 	return fd;
 }
 
-struct nine *nine_conn_start(struct fsctx *fs, const char *addr, p9_handle_fn handle)
+/* PATH from the root: the daemon leaves its working directory when it
+ * forks, and removes the socket at the end. */
+static char *full_path(const char *path)
+{
+	char cwd[4096];
+	char *full;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (full = malloc(strlen(cwd) + strlen(path) + 2)) == NULL)
+		return NULL;
+	sprintf(full, "%s/%s", cwd, path);
+	return full;
+}
+
+struct nine *nine_conn_open(const char *addr, p9_handle_fn handle)
 {
 	struct nine *srv;
+	char *path;
 	int fd;
 
 	if (strncmp(addr, "unix:", 5) != 0 || addr[5] == '\0') {
 		fprintf(stderr, "sockfs: --export %s: only unix:PATH is served\n", addr);
 		return NULL;
 	}
-	if ((fd = listen_unix(addr + 5)) < 0) {
-		fprintf(stderr, "sockfs: --export %s: %s\n", addr, strerror(-fd));
+	if ((path = full_path(addr + 5)) == NULL || (fd = listen_unix(path)) < 0) {
+		fprintf(stderr, "sockfs: --export %s: %s\n", addr,
+			strerror(path ? -fd : ENOMEM));
+		free(path);
 		return NULL;
 	}
-	if ((srv = calloc(1, sizeof(*srv))) == NULL || (srv->path = strdup(addr + 5)) == NULL) {
-		free(srv);
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		free(path);
 		close(fd);
 		return NULL;
 	}
-	srv->fs = fs;
+	srv->path = path;
 	srv->fd = fd;
 	srv->handle = handle;
-	loop_watch_init(&srv->watch, fd, on_listen, srv);
-	if (loop_set(&fs->st.loop, &srv->watch, EPOLLIN) < 0) {
-		nine_conn_stop(srv);
-		return NULL;
-	}
 	return srv;
+}
+
+int nine_conn_start(struct nine *srv, struct fsctx *fs)
+{
+	srv->fs = fs;
+	loop_watch_init(&srv->watch, srv->fd, on_listen, srv);
+	return loop_set(&fs->st.loop, &srv->watch, EPOLLIN);
 }
 
 void nine_conn_stop(struct nine *srv)
@@ -437,7 +458,8 @@ void nine_conn_stop(struct nine *srv)
 		return;
 	while (!list_empty(&srv->sessions))
 		session_free(list_entry(srv->sessions.head, struct session, link));
-	loop_unwatch(&srv->fs->st.loop, &srv->watch);
+	if (srv->fs)
+		loop_unwatch(&srv->fs->st.loop, &srv->watch);
 	close(srv->fd);
 	unlink(srv->path);
 	free(srv->path);

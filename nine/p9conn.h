@@ -91,8 +91,11 @@ struct session {
 	size_t nfids;
 };
 
-/* Listens on ADDR ("unix:/path"); messages go to HANDLE. */
-struct nine *nine_conn_start(struct fsctx *fs, const char *addr, p9_handle_fn handle);
+/* Listens on ADDR ("unix:/path"), before the daemon forks, so that the
+ * socket is there once sockfs returns; NULL, said on stderr, when it
+ * cannot.  Messages go to HANDLE once started in FS's loop. */
+struct nine *nine_conn_open(const char *addr, p9_handle_fn handle);
+int nine_conn_start(struct nine *srv, struct fsctx *fs);
 /* Closes every session (parked requests cancelled) and the socket. */
 void nine_conn_stop(struct nine *srv);
 

@@ -104,7 +104,8 @@ static void read_done(struct waiter *w, ssize_t res)
 		if (ss->dead)
 			w->undelivered = res > 0;
 		/* Linux's client reads on after a short read until a 0. */
-		if (res > 0 && (size_t)res < w->len && !r->fid->nonblock)
+		if (res > 0 && (size_t)res < w->len && !r->fid->nonblock &&
+		    (r->fid->h->file == F_DATA || r->fid->h->file == F_LISTEN))
 			r->fid->owe0 = true;
 	}
 	req_end(r);

@@ -29,7 +29,7 @@ def pstr(s):
 
 
 class Client:
-    def __init__(self, path, msize=(1 << 20) + 24, uname="", n_uname=NONUNAME):
+    def __init__(self, path, msize=(1 << 20) + 24, uname="", n_uname=NONUNAME, aname=""):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
         self.buf = b""
@@ -39,7 +39,7 @@ class Client:
         body = self.rpc(TVERSION, struct.pack("<I", msize) + pstr("9P2000.L"), tag=0xFFFF)
         self.msize = struct.unpack_from("<I", body)[0]
         self.root = self.newfid()
-        self.rpc(TATTACH, struct.pack("<II", self.root, NOFID) + pstr(uname) + pstr("")
+        self.rpc(TATTACH, struct.pack("<II", self.root, NOFID) + pstr(uname) + pstr(aname)
                  + struct.pack("<I", n_uname))
 
     def close(self):
@@ -180,7 +180,8 @@ class Client:
         try:
             out = b""
             while True:
-                b = self.read(fid, count)
+                # The offset moves on as the file position does.
+                b = self.read(fid, count, len(out))
                 if not b:
                     return out
                 out += b

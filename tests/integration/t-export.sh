@@ -241,6 +241,32 @@ assert c.read_file(d + "/data") == b"abstract\n"
 PY
 ok "a unix socket path from the far side is refused (EPERM); an abstract name is reached"
 
+# A file that comes with a message is fileN, read with its offsets, and
+# rm fileN closes it.
+p9py rights <<'PY'
+import array, os, socket, tempfile, p9client
+c = p9client.Client(os.environ["EXPORT"])
+n = c.read_file("unixgram/clone").decode().strip()
+d = "unixgram/" + n
+name = "sockfs-export-rights-%d" % os.getpid()
+c.echo(d + "/ctl", "bind @" + name)
+with tempfile.TemporaryFile() as f:
+    f.write(b"a received file\n" * 1000)
+    f.flush()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.sendmsg([b"m"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [f.fileno()]))],
+              0, b"\0" + name.encode())
+assert c.read_file(d + "/data") == b"m"
+assert b'"file0"' in c.cat(d + "/cmsg"), c.cat(d + "/cmsg")
+assert "file0" in c.ls(d)
+assert c.cat(d + "/file0", 4096) == b"a received file\n" * 1000
+dfid = c.newfid()
+c.walk(c.root, dfid, ["unixgram", n])
+c.unlinkat(dfid, "file0")
+assert "file0" not in c.ls(d)
+PY
+ok "a file received with a message is file0: read to its end over 9P, listed, removed"
+
 # Export only: no mount, the same tree.
 stop_sockfs
 "$SOCKFS" -f --export "unix:$WORK/only.9p" 2>"$WORK/only.log" &
@@ -258,6 +284,19 @@ kill "$ONLY"
 wait "$ONLY" || fail "export-only daemon exited $? on SIGTERM"
 [ ! -e "$WORK/only.9p" ] || fail "the export socket was left behind"
 ok "export only (no FUSE mount): a UDP round trip; SIGTERM ends it and removes its socket"
+
+# In the background (no -f), with a relative path: the socket is there
+# when sockfs returns, and goes when the daemon ends.
+(cd "$WORK" && "$SOCKFS" --export unix:bg.9p) || fail "sockfs --export in the background failed"
+[ -S "$WORK/bg.9p" ] || fail "the export's socket is not there when sockfs returns"
+# (Its peer credentials name the process that listened, before the fork:
+# ss names the one that holds the socket.)
+BG=$(ss -xlpn | grep -F "$WORK/bg.9p" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
+[ -n "$BG" ] || fail "no process holds the export's socket: $(ss -xlpn | grep -F "$WORK/bg.9p")"
+kill "$BG"
+for _ in $(seq 100); do [ -e "$WORK/bg.9p" ] || break; sleep 0.05; done
+[ ! -e "$WORK/bg.9p" ] || fail "the daemon in the background left its socket"
+ok "sockfs --export unix:REL without -f: the socket is there on return, gone when the daemon ends"
 
 # -o netns=caller: a remote caller has no network namespace here.
 "$SOCKFS" -f -o netns=caller --export "unix:$WORK/ns.9p" 2>"$WORK/ns.log" &
