@@ -103,9 +103,10 @@ static void read_done(struct waiter *w, ssize_t res)
 		reply_send(ss);
 		if (ss->dead)
 			w->undelivered = res > 0;
-		/* Linux's client reads on after a short read until a 0. */
+		/* Linux's client reads on after a short read until a 0: data
+		 * and listen (the streams of the table; fileN is a file). */
 		if (res > 0 && (size_t)res < w->len && !r->fid->nonblock &&
-		    (r->fid->h->file == F_DATA || r->fid->h->file == F_LISTEN))
+		    !tree_is_file_slot(r->fid->file))
 			r->fid->owe0 = true;
 	}
 	req_end(r);
