@@ -17,6 +17,7 @@
 #include <fuse_lowlevel.h>
 
 #include "fh.h"
+#include "intr.h"
 #include "inval.h"
 #include "nine.h"
 #include "notify.h"
@@ -357,6 +358,7 @@ int main(int argc, char *argv[])
 		goto out_mount;
 	}
 	configure_stack(&d.fs, &so);
+	intr_init(&d.fs.intr, &d.fs.st.loop);
 	/* Without the thread, names just expire (inval_name does nothing);
 	 * an export alone has no mount and so no names cached. */
 	d.fs.inval = d.fs.se ? inval_start(d.fs.se) : NULL;
@@ -373,7 +375,9 @@ out_stack:
 	d.nine = NULL;
 	drain_invals(&d);
 	/* Every socket closes; whoever still waits gets an answer.  Their
-	 * names need not be dropped: the mount goes with the daemon. */
+	 * names need not be dropped: the mount goes with the daemon.  The
+	 * loop goes with the stack: nothing is watched past an interrupt. */
+	intr_fini(&d.fs.intr);
 	stack_fini(&d.fs.st);
 	fh_free_all(&d.fs);
 	names_fini(&d.fs.named);

@@ -296,10 +296,12 @@ static void read_text(fuse_req_t req, struct fh *fh, size_t size)
  * then, and will not interrupt that request again. */
 static bool interrupting;
 
+/* A signal for the caller: the request ends, unless the signal is one the
+ * process takes for itself (intr.c). */
 static void on_interrupt(fuse_req_t req, void *data)
 {
 	interrupting = true;
-	waiter_cancel(data, -EINTR);
+	intr_request(&ctx(req)->intr, data, fuse_req_ctx(req)->pid);
 	interrupting = false;
 }
 
@@ -323,6 +325,7 @@ static void reply_after_names(struct waiter *w, bool write, ssize_t res)
 
 static void read_done(struct waiter *w, ssize_t res)
 {
+	intr_forget(&ctx(w->cookie)->intr, w);
 	if (res <= 0)
 		reply_after_names(w, false, res);
 	else if (fuse_reply_buf(w->cookie, w->buf, (size_t)res) == -ENOENT)
@@ -331,6 +334,7 @@ static void read_done(struct waiter *w, ssize_t res)
 
 static void write_done(struct waiter *w, ssize_t res)
 {
+	intr_forget(&ctx(w->cookie)->intr, w);
 	reply_after_names(w, true, res);
 }
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "files.h"
+#include "intr.h"
 #include "list.h"
 #include "names.h"
 #include "sock.h"
@@ -79,6 +80,7 @@ struct fsctx {
 	struct list open_files;
 	struct inval *inval;	/* drops closed sockets' names (inval.c) */
 	struct names named;	/* the sockets whose names it must drop */
+	struct intr intr;	/* requests going on past a SIGCHLD (intr.c) */
 	bool shared;		/* -o allow_other: other users call too */
 	bool ending;		/* closed sockets' names are dropped no more */
 };

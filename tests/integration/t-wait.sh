@@ -76,4 +76,58 @@ sleep 0.2
 rmdir "$u"
 wait "$reader" || fail "reader of a closed socket failed"
 ok "closing a socket ends its waiting readers with end of file"
+# A signal the shell takes for itself does not fail a waiting write: a
+# background job that ends sends bash a SIGCHLD while `echo connect ... >
+# ctl` waits (the kernel sends FUSE_INTERRUPT for it), and the connect
+# goes on.  A Ctrl-C after such a SIGCHLD still ends the write.  The peer
+# is a unix listener whose backlog is full until $WORK/go appears.
+py_peer full "$WORK/full.sock" "$WORK/go" <<'PY'
+import os, socket, sys, time
+ready, path, go = sys.argv[1:4]
+l = socket.socket(socket.AF_UNIX)
+l.bind(path)
+l.listen(0)
+filler = socket.socket(socket.AF_UNIX)
+filler.connect(path)		# the backlog is full: a connect waits
+open(ready, "w").write("1")
+while not os.path.exists(go):
+    time.sleep(0.02)
+time.sleep(0.5)			# the SIGCHLD has come by now
+l.accept()			# room: the waiting connect gets through
+time.sleep(30)
+PY
+u="$MNT/unix/$(cat "$MNT/unix/clone")"
+bash -c '(sleep 0.3; touch "$1") & echo "connect $2" > "$3/ctl" && echo connected' _ \
+	"$WORK/go" "$WORK/full.sock" "$u" > "$WORK/sigchld.out" 2>&1 ||
+	fail "the connect failed when a background job ended: $(cat "$WORK/sigchld.out")"
+expect_eq "$(cat "$WORK/sigchld.out")" connected "a connect that saw a SIGCHLD"
+expect_eq "$(jq -r .state "$u/status")" connected "its state"
+kill "$PEER_PID"
+# The same wait, never let through: SIGCHLD first, then SIGINT.
+py_peer full2 "$WORK/full2.sock" <<'PY'
+import socket, sys, time
+ready, path = sys.argv[1:3]
+l = socket.socket(socket.AF_UNIX)
+l.bind(path)
+l.listen(0)
+filler = socket.socket(socket.AF_UNIX)
+filler.connect(path)
+open(ready, "w").write("1")
+time.sleep(60)
+PY
+u="$MNT/unix/$(cat "$MNT/unix/clone")"
+"${WITH_SIGINT[@]}" bash -c '(sleep 0.2; touch "$1") & echo "connect $2" > "$3/ctl"' _ \
+	"$WORK/go2" "$WORK/full2.sock" "$u" 2>/dev/null &
+writer=$!
+for _ in $(seq 100); do [ -e "$WORK/go2" ] && break; sleep 0.05; done
+[ -e "$WORK/go2" ] || fail "the background job did not run"
+sleep 0.3	# its SIGCHLD has reached the waiting bash
+kill -0 "$writer" 2>/dev/null || fail "the write ended at the SIGCHLD"
+kill -INT "$writer"
+for _ in $(seq 40); do kill -0 "$writer" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$writer" 2>/dev/null && fail "Ctrl-C after a SIGCHLD did not end the write within 2 s"
+wait "$writer" && fail "the interrupted connect succeeded"
+kill "$PEER_PID"
+ok "a SIGCHLD (a background job ending) does not fail a waiting ctl write; a Ctrl-C after it still ends it"
+
 finish
