@@ -26,15 +26,22 @@
 
 static void session_kill(struct session *ss);
 
+static bool backlogged(const struct session *ss)
+{
+	return ss->out_len - ss->out_off >= OUT_HIGH;
+}
+
 static void session_interest(struct session *ss)
 {
 	uint32_t ev = 0;
 
 	if (ss->dead)
 		return;
-	if (ss->out_len - ss->out_off < OUT_HIGH)
+	if (!backlogged(ss))
 		ev |= EPOLLIN;
-	if (ss->out_len > ss->out_off)
+	/* Messages held in the input for a backlog that has drained: the
+	 * socket is writable, so on_session comes at once to take them. */
+	if (ss->out_len > ss->out_off || (ss->held && !backlogged(ss)))
 		ev |= EPOLLOUT;
 	if (loop_set(&ss->srv->fs->st.loop, &ss->watch, ev) < 0)
 		session_kill(ss);
@@ -284,17 +291,23 @@ static void session_kill(struct session *ss)
 	timer_arm(&ss->srv->fs->st.loop, &ss->reap, 0);
 }
 
-/* Hands each whole message in the input buffer to the handler. */
+/* Hands each whole message in the input buffer to the handler, while
+ * the replies queued stay under OUT_HIGH: one read of the socket holds
+ * many small requests whose replies can each be up to msize (Treaddir),
+ * so the rest waits in the buffer until the far side reads. */
 static void take_messages(struct session *ss)
 {
 	size_t off = 0;
 
+	ss->held = false;
 	while (!ss->dead && ss->in_len - off >= P9_HDR) {
 		struct p9msg m = { .p = ss->in + off, .len = ss->in_len - off };
 		uint32_t size = p9_u32(&m);
 		uint8_t type;
 		uint16_t tag;
 
+		if ((ss->held = backlogged(ss)))
+			break;
 		if (size < P9_HDR || size > ss->msize) {
 			session_kill(ss);	/* not 9P, or lost its framing */
 			return;
@@ -319,9 +332,13 @@ static void on_session(void *arg, uint32_t events)
 
 	if (events & EPOLLOUT)
 		flush_out(ss);
-	if (ss->dead || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (ss->held)
+		take_messages(ss);
+	if (ss->dead || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		session_interest(ss);
 		return;
-	for (int i = 0; i < 16 && !ss->dead; i++) {
+	}
+	for (int i = 0; i < 16 && !ss->dead && !backlogged(ss); i++) {
 		ssize_t n = recv(ss->fd, ss->in + ss->in_len, ss->in_cap - ss->in_len, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -333,9 +350,6 @@ static void on_session(void *arg, uint32_t events)
 		}
 		ss->in_len += (size_t)n;
 		take_messages(ss);
-		/* Replies piling up: read no more until they drain. */
-		if (ss->out_len - ss->out_off >= OUT_HIGH)
-			break;
 	}
 	session_interest(ss);
 }

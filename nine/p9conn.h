@@ -82,6 +82,7 @@ struct session {
 	gid_t peer_gid;
 	uint32_t msize;
 	bool versioned, dead;
+	bool held;		/* whole messages wait in `in` for a backlog */
 	uint8_t *in;
 	size_t in_len, in_cap;
 	uint8_t *out;

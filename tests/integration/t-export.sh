@@ -218,6 +218,45 @@ assert c.getattr(c.open("tcp/" + n))["uid"] == int(os.environ["UA"])
 PY
 ok "users: a root peer's attaches act as their n_uname, each seeing only its own; p9a's peer is p9a whatever its uname (EPERM as p9b)"
 
+# A far side that sends many small requests and reads no replies: one
+# read of its socket holds thousands of Treaddirs, each answered with up
+# to msize.  The replies queued stay near the export's 8 MiB high mark
+# (the rest of the requests wait unread), another client is served
+# meanwhile, and every reply comes once the far side reads.
+export SOCKFS_PID
+p9py backlog <<'PY'
+import os, struct, threading, time, p9client
+def rss():
+    with open("/proc/%s/status" % os.environ["SOCKFS_PID"]) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) * 1024
+c = p9client.Client(os.environ["EXPORT"])
+u = c.newfid()
+c.walk(c.root, u, ["udp"])
+names = ["bl%03d" % i + "x" * 58 for i in range(200)]
+for n in names:
+    c.mkdir(u, n)
+c.lopen(u, os.O_RDONLY)
+before, N = rss(), 8000
+blob = b"".join(struct.pack("<IBHIQI", 23, p9client.TREADDIR, t, u, 0, 1 << 20)
+                for t in range(1, N + 1))
+threading.Thread(target=c.sock.sendall, args=(blob,), daemon=True).start()
+time.sleep(2)
+grown = rss() - before
+other = p9client.Client(os.environ["EXPORT"])
+t0 = time.monotonic()
+assert "clone" in other.ls("udp")
+took = time.monotonic() - t0
+for t in range(1, N + 1):
+    mtype, body = c.wait(t)
+    assert mtype == p9client.TREADDIR + 1, (t, mtype)
+for n in names:
+    c.unlinkat(u, n, p9client.AT_REMOVEDIR)
+assert grown < 48 << 20, "the daemon grew %d MiB" % (grown >> 20)
+assert took < 1, took
+print("grew %d MiB; another client served in %.0f ms" % (grown >> 20, took * 1000))
+PY
+ok "replies not read: the export holds requests back, every reply comes: $(cat "$WORK/backlog.out")"
+
 # Paths mean a process's root and working directory; a far-side caller
 # has none here, so a unix address by path is refused, not resolved.
 path_servers paths "$WORK/there.sock"
