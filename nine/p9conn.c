@@ -151,12 +151,17 @@ int session_msize(struct session *ss, uint32_t msize)
 
 /* --- fids and requests --- */
 
+static struct list *fid_bucket(struct session *ss, uint32_t num)
+{
+	return &ss->fidmap[num % FID_BUCKETS];
+}
+
 struct fid *fid_find(struct session *ss, uint32_t num)
 {
 	struct link *it, *next;
 
-	list_each(it, next, &ss->fids) {
-		struct fid *f = list_entry(it, struct fid, link);
+	list_each(it, next, fid_bucket(ss, num)) {
+		struct fid *f = list_entry(it, struct fid, hlink);
 		if (f->num == num)
 			return f;
 	}
@@ -172,6 +177,7 @@ struct fid *fid_new(struct session *ss, uint32_t num)
 		return NULL;
 	f->num = num;
 	list_append(&ss->fids, &f->link);
+	list_append(fid_bucket(ss, num), &f->hlink);
 	ss->nfids++;
 	return f;
 }
@@ -194,6 +200,7 @@ void fid_free(struct session *ss, struct fid *f)
 	if (f->parked)
 		cancel_parked(ss, f);
 	list_remove(&ss->fids, &f->link);
+	list_remove(fid_bucket(ss, f->num), &f->hlink);
 	ss->nfids--;
 	if (f->h)
 		handle_close(f->h);
