@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "quota.h"
 #include "sock.h"
 
 /* Before Tversion: enough for any Tversion. */
@@ -275,6 +276,7 @@ static void session_free(struct session *ss)
 	loop_unwatch(&srv->fs->st.loop, &ss->watch);
 	timer_cancel(&srv->fs->st.loop, &ss->reap);
 	close(ss->fd);
+	quota_give(&srv->fs->st.quotas, ss->peer_uid, Q_FDS, 1);
 	list_remove(&srv->sessions, &ss->link);
 	free(ss->in);
 	free(ss->out);
@@ -361,14 +363,27 @@ static void on_session(void *arg, uint32_t events)
 	session_interest(ss);
 }
 
+/* A connection holds one of the daemon's descriptors for its peer: it
+ * counts in the peer's user_fds, as its sockets do, so that one user's
+ * connections cannot take the descriptors (and memory) others need. */
+static bool charge_peer(struct nine *srv, const struct ucred *cred)
+{
+	const char *why;
+
+	return quota_take(&srv->fs->st.quotas, cred->uid, Q_FDS, 1, &why) == 0;
+}
+
 static void session_start(struct nine *srv, int fd)
 {
 	struct session *ss = calloc(1, sizeof(*ss));
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	bool charged = false;
 
 	if (ss == NULL || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    session_msize(ss, MSIZE_START) < 0) {
+	    !(charged = charge_peer(srv, &cred)) || session_msize(ss, MSIZE_START) < 0) {
+		if (charged)
+			quota_give(&srv->fs->st.quotas, cred.uid, Q_FDS, 1);
 		if (ss) {
 			free(ss->in);
 			free(ss->reply.p);

@@ -358,6 +358,36 @@ wait "$ONLY" || fail "export-only daemon exited $? on SIGTERM"
 [ ! -e "$WORK/only.9p" ] || fail "the export socket was left behind"
 ok "export only (no FUSE mount): a UDP round trip; SIGTERM ends it and removes its socket"
 
+# Each connection holds a descriptor of the daemon for its peer, counted
+# in the peer's user_fds: one user's connections stop at the limit (more
+# are closed at once) and another user still gets in.
+"$SOCKFS" -f -o user_fds=16 --export "unix:$WORK/lim.9p" 2>"$WORK/lim.log" &
+LIM=$!
+for _ in $(seq 100); do [ -S "$WORK/lim.9p" ] && break; sleep 0.05; done
+chmod 666 "$WORK/lim.9p"
+EXPORT=$WORK/lim.9p P9AS=p9a p9py conns <<'PY'
+import os, json, socket, p9client
+held = []
+for _ in range(40):
+    try:
+        held.append(p9client.Client(os.environ["EXPORT"]))
+    except (OSError, EOFError):
+        pass
+assert len(held) == 16, len(held)
+use = json.loads(held[0].cat("usage"))[0]["fds"]
+assert use["used"] == 16, use
+for c in held:
+    c.close()
+PY
+EXPORT=$WORK/lim.9p P9AS=p9b p9py conns2 <<'PY'
+import os, p9client
+c = p9client.Client(os.environ["EXPORT"])
+assert "clone" in c.ls("udp")
+PY
+kill "$LIM"
+wait "$LIM" || fail "the limited export exited $?"
+ok "connections count in the peer's user_fds: 16 of 40 kept, another user still served"
+
 # In the background (no -f), with a relative path: the socket is there
 # when sockfs returns, and goes when the daemon ends.
 (cd "$WORK" && "$SOCKFS" --export unix:bg.9p) || fail "sockfs --export in the background failed"
