@@ -260,14 +260,18 @@ static void do_readdir(struct session *ss, struct p9msg *m, uint16_t tag)
 	struct fid *f;
 	struct node dir, child;
 	int err = fid_look(ss, p9_u32(m), &f, &dir);
-	off_t off = (off_t)p9_u64(m);
+	uint64_t woff = p9_u64(m);
 	uint32_t count = p9_u32(m);
 	const char *name;
-	off_t next;
+	off_t off, next;
 	size_t at;
 
 	if (!err && !tree_is_dir(dir.file))
 		err = ENOTDIR;
+	/* The tree's offsets are its own, all small: a negative one (a
+	 * far side's, never the kernel's on the mount) is refused. */
+	if (!err && !p9_offset(woff, 0, &off))
+		err = EINVAL;
 	if (err) {
 		reply_error(ss, tag, err);
 		return;

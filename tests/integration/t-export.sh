@@ -291,6 +291,31 @@ print("65535 fids made in %.2f s; another client served in %.0f ms" % (made, too
 PY
 ok "fids: $(cat "$WORK/fids.out")"
 
+# Offsets come from the far side as 64-bit numbers: one past off_t's
+# range (a negative one) is refused, not used to index the root's table
+# (which crashed the daemon), and so is one whose end does not fit.
+p9py offsets <<'PY'
+import os, errno, struct, p9client
+c = p9client.Client(os.environ["EXPORT"])
+root = c.open("")
+for off in (1 << 63, (1 << 64) - 1, (1 << 64) - 5):
+    try:
+        c.rpc(p9client.TREADDIR, struct.pack("<IQI", root, off, 4096))
+        raise SystemExit("readdir at %#x" % off)
+    except OSError as e:
+        assert e.errno == errno.EINVAL, e
+d = "udp/" + c.read_file("udp/clone").decode().strip()
+data = c.open(d + "/data", os.O_RDWR)
+for t, extra in ((p9client.TREAD, struct.pack("<I", 10)), (p9client.TWRITE, struct.pack("<I", 1) + b"x")):
+    try:
+        c.rpc(t, struct.pack("<IQ", data, (1 << 63) - 1) + extra)
+        raise SystemExit("I/O at the end of off_t")
+    except OSError as e:
+        assert e.errno == errno.EINVAL, e
+assert "udp" in c.readdir(root)
+PY
+ok "offsets past off_t's range: EINVAL for Treaddir, Tread, Twrite; the daemon serves on"
+
 # Paths mean a process's root and working directory; a far-side caller
 # has none here, so a unix address by path is refused, not resolved.
 path_servers paths "$WORK/there.sock"
