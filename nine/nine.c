@@ -36,6 +36,7 @@ static void do_version(struct session *ss, struct p9msg *m, uint16_t tag)
 	uint32_t msize = p9_u32(m);
 	char version[32];
 	bool dotl;
+	int err;
 
 	p9_str(m, version, sizeof(version));
 	dotl = !m->bad && strncmp(version, "9P2000.L", 8) == 0;
@@ -47,8 +48,8 @@ static void do_version(struct session *ss, struct p9msg *m, uint16_t tag)
 	}
 	while (!list_empty(&ss->fids))
 		fid_free(ss, list_entry(ss->fids.head, struct fid, link));
-	if (dotl && session_msize(ss, msize) < 0) {
-		reply_error(ss, tag, ENOMEM);
+	if (dotl && (err = -session_msize(ss, msize)) != 0) {
+		reply_error(ss, tag, err);
 		return;
 	}
 	ss->versioned = dotl;

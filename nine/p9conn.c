@@ -69,7 +69,27 @@ static void flush_out(struct session *ss)
 	session_interest(ss);
 }
 
-/* Appends N bytes to the queue; false when out of memory. */
+/* The session's buffers are bytes the daemon keeps for its peer: they
+ * count in the peer's user_bytes, as its parked reads do, so that one
+ * user's many connections (each up to msize twice and a queue of
+ * replies) stay within that user's share.  False when over it. */
+static bool session_charge(struct session *ss, size_t in, size_t reply, size_t out)
+{
+	struct quotas *q = &ss->srv->fs->st.quotas;
+	uint64_t total = (uint64_t)in + reply + out;
+	const char *why;
+
+	if (total > ss->charged &&
+	    quota_take(q, ss->peer_uid, Q_BYTES, total - ss->charged, &why) < 0)
+		return false;
+	if (total < ss->charged)
+		quota_give(q, ss->peer_uid, Q_BYTES, ss->charged - total);
+	ss->charged = total;
+	return true;
+}
+
+/* Appends N bytes to the queue; false when out of memory or over the
+ * peer's user_bytes (the session then ends). */
 static bool queue_out(struct session *ss, const uint8_t *p, size_t n)
 {
 	if (ss->out_off > 0 && ss->out_off == ss->out_len)
@@ -86,6 +106,8 @@ static bool queue_out(struct session *ss, const uint8_t *p, size_t n)
 		while (cap - ss->out_len < n)
 			cap *= 2;
 		if (cap != ss->out_cap) {
+			if (!session_charge(ss, ss->in_cap, ss->reply.cap, cap))
+				return false;
 			if ((o = realloc(ss->out, cap)) == NULL)
 				return false;
 			ss->out = o;
@@ -138,6 +160,8 @@ int session_msize(struct session *ss, uint32_t msize)
 		ss->msize = msize;
 		return 0;
 	}
+	if (!session_charge(ss, msize, msize, ss->out_cap))
+		return -ENOBUFS;
 	if ((in = realloc(ss->in, msize)) == NULL)
 		return -ENOMEM;
 	ss->in = in;
@@ -277,6 +301,7 @@ static void session_free(struct session *ss)
 	timer_cancel(&srv->fs->st.loop, &ss->reap);
 	close(ss->fd);
 	quota_give(&srv->fs->st.quotas, ss->peer_uid, Q_FDS, 1);
+	quota_give(&srv->fs->st.quotas, ss->peer_uid, Q_BYTES, ss->charged);
 	list_remove(&srv->sessions, &ss->link);
 	free(ss->in);
 	free(ss->out);
@@ -366,11 +391,11 @@ static void on_session(void *arg, uint32_t events)
 /* A connection holds one of the daemon's descriptors for its peer: it
  * counts in the peer's user_fds, as its sockets do, so that one user's
  * connections cannot take the descriptors (and memory) others need. */
-static bool charge_peer(struct nine *srv, const struct ucred *cred)
+static bool charge_peer(struct nine *srv, uid_t uid)
 {
 	const char *why;
 
-	return quota_take(&srv->fs->st.quotas, cred->uid, Q_FDS, 1, &why) == 0;
+	return quota_take(&srv->fs->st.quotas, uid, Q_FDS, 1, &why) == 0;
 }
 
 static void session_start(struct nine *srv, int fd)
@@ -378,16 +403,9 @@ static void session_start(struct nine *srv, int fd)
 	struct session *ss = calloc(1, sizeof(*ss));
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	bool charged = false;
 
 	if (ss == NULL || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    !(charged = charge_peer(srv, &cred)) || session_msize(ss, MSIZE_START) < 0) {
-		if (charged)
-			quota_give(&srv->fs->st.quotas, cred.uid, Q_FDS, 1);
-		if (ss) {
-			free(ss->in);
-			free(ss->reply.p);
-		}
+	    !charge_peer(srv, cred.uid)) {
 		free(ss);
 		close(fd);
 		return;
@@ -399,7 +417,10 @@ static void session_start(struct nine *srv, int fd)
 	timer_init(&ss->reap, on_reap);
 	loop_watch_init(&ss->watch, fd, on_session, ss);
 	list_append(&srv->sessions, &ss->link);
-	session_interest(ss);
+	if (session_msize(ss, MSIZE_START) < 0)
+		session_free(ss);	/* gives back what it charged */
+	else
+		session_interest(ss);
 }
 
 static void on_listen(void *arg, uint32_t events)

@@ -96,6 +96,7 @@ struct session {
 	struct list fids, pending;
 	struct list fidmap[FID_BUCKETS];
 	size_t nfids;
+	uint64_t charged;	/* its buffers, in the peer's user_bytes */
 };
 
 /* Listens on ADDR ("unix:/path"), before the daemon forks, so that the

@@ -386,7 +386,7 @@ ok "export only (no FUSE mount): a UDP round trip; SIGTERM ends it and removes i
 # Each connection holds a descriptor of the daemon for its peer, counted
 # in the peer's user_fds: one user's connections stop at the limit (more
 # are closed at once) and another user still gets in.
-"$SOCKFS" -f -o user_fds=16 --export "unix:$WORK/lim.9p" 2>"$WORK/lim.log" &
+"$SOCKFS" -f -o user_fds=16,user_bytes=$((8 << 20)) --export "unix:$WORK/lim.9p" 2>"$WORK/lim.log" &
 LIM=$!
 for _ in $(seq 100); do [ -S "$WORK/lim.9p" ] && break; sleep 0.05; done
 chmod 666 "$WORK/lim.9p"
@@ -395,7 +395,7 @@ import os, json, socket, p9client
 held = []
 for _ in range(40):
     try:
-        held.append(p9client.Client(os.environ["EXPORT"]))
+        held.append(p9client.Client(os.environ["EXPORT"], msize=8192))
     except (OSError, EOFError):
         pass
 assert len(held) == 16, len(held)
@@ -409,9 +409,33 @@ import os, p9client
 c = p9client.Client(os.environ["EXPORT"])
 assert "clone" in c.ls("udp")
 PY
+ok "connections count in the peer's user_fds: 16 of 40 kept, another user still served"
+
+# A connection's buffers (msize for input, msize for a reply, its queue
+# of replies) count in the peer's user_bytes: a Tversion that would go
+# over it fails with ENOBUFS, and they come back when it ends.
+EXPORT=$WORK/lim.9p P9AS=p9a p9py connbytes <<'PY'
+import os, errno, json, p9client
+big = 1 << 20
+held = []
+try:
+    for _ in range(8):
+        held.append(p9client.Client(os.environ["EXPORT"], msize=big))
+    raise SystemExit("8 connections of msize 1 MiB within 8 MiB")
+except OSError as e:
+    assert e.errno == errno.ENOBUFS, e
+assert len(held) == 3, len(held)
+use = json.loads(held[0].cat("usage"))[0]["bytes"]
+assert 3 * 2 * big <= use["used"] <= use["limit"], use
+for c in held:
+    c.close()
+c = p9client.Client(os.environ["EXPORT"], msize=big)
+use = json.loads(c.cat("usage"))[0]["bytes"]
+assert use["used"] < 3 * big, use
+PY
 kill "$LIM"
 wait "$LIM" || fail "the limited export exited $?"
-ok "connections count in the peer's user_fds: 16 of 40 kept, another user still served"
+ok "a connection's buffers count in the peer's user_bytes: ENOBUFS past it, given back at the end"
 
 # In the background (no -f), with a relative path: the socket is there
 # when sockfs returns, and goes when the daemon ends.
