@@ -365,9 +365,10 @@ assert "file0" not in c.ls(d)
 PY
 ok "a file received with a message is file0: read to its end over 9P, listed, removed"
 
-# Export only: no mount, the same tree.
+# Export only: no mount, the same tree; --export=ADDR as the usage and
+# remote.md spell it (the tests above use "--export ADDR").
 stop_sockfs
-"$SOCKFS" -f --export "unix:$WORK/only.9p" 2>"$WORK/only.log" &
+"$SOCKFS" -f --export="unix:$WORK/only.9p" 2>"$WORK/only.log" &
 ONLY=$!
 for _ in $(seq 100); do [ -S "$WORK/only.9p" ] && break; sleep 0.05; done
 EXPORT=$WORK/only.9p p9py only <<'PY'
@@ -381,7 +382,7 @@ PY
 kill "$ONLY"
 wait "$ONLY" || fail "export-only daemon exited $? on SIGTERM"
 [ ! -e "$WORK/only.9p" ] || fail "the export socket was left behind"
-ok "export only (no FUSE mount): a UDP round trip; SIGTERM ends it and removes its socket"
+ok "export only (no FUSE mount, --export=ADDR): a UDP round trip; SIGTERM ends it and removes its socket"
 
 # Each connection holds a descriptor of the daemon for its peer, counted
 # in the peer's user_fds: one user's connections stop at the limit (more
