@@ -98,8 +98,10 @@ enum { KEY_ALLOW_OTHER };
 static const struct fuse_opt sockfs_opt_spec[] = {
 	{ "--netns=%s", offsetof(struct sockfs_opts, netns), 0 },
 	{ "netns=%s", offsetof(struct sockfs_opts, netns), 0 },
-	{ "--export=%s", offsetof(struct sockfs_opts, export), 0 },
+	/* fuse_opt matches "--export=X" to both and keeps the last: the
+	 * space form also takes it, as "=X", so it comes first. */
 	{ "--export %s", offsetof(struct sockfs_opts, export), 0 },
+	{ "--export=%s", offsetof(struct sockfs_opts, export), 0 },
 	{ "export=%s", offsetof(struct sockfs_opts, export), 0 },
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	{ "user_sockets=%lld", offsetof(struct sockfs_opts, limit[Q_SOCKETS]), 0 },

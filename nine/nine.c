@@ -36,6 +36,7 @@ static void do_version(struct session *ss, struct p9msg *m, uint16_t tag)
 	uint32_t msize = p9_u32(m);
 	char version[32];
 	bool dotl;
+	int err;
 
 	p9_str(m, version, sizeof(version));
 	dotl = !m->bad && strncmp(version, "9P2000.L", 8) == 0;
@@ -47,8 +48,8 @@ static void do_version(struct session *ss, struct p9msg *m, uint16_t tag)
 	}
 	while (!list_empty(&ss->fids))
 		fid_free(ss, list_entry(ss->fids.head, struct fid, link));
-	if (dotl && session_msize(ss, msize) < 0) {
-		reply_error(ss, tag, ENOMEM);
+	if (dotl && (err = -session_msize(ss, msize)) != 0) {
+		reply_error(ss, tag, err);
 		return;
 	}
 	ss->versioned = dotl;
@@ -260,14 +261,18 @@ static void do_readdir(struct session *ss, struct p9msg *m, uint16_t tag)
 	struct fid *f;
 	struct node dir, child;
 	int err = fid_look(ss, p9_u32(m), &f, &dir);
-	off_t off = (off_t)p9_u64(m);
+	uint64_t woff = p9_u64(m);
 	uint32_t count = p9_u32(m);
 	const char *name;
-	off_t next;
+	off_t off, next;
 	size_t at;
 
 	if (!err && !tree_is_dir(dir.file))
 		err = ENOTDIR;
+	/* The tree's offsets are its own, all small: a negative one (a
+	 * far side's, never the kernel's on the mount) is refused. */
+	if (!err && !p9_offset(woff, 0, &off))
+		err = EINVAL;
 	if (err) {
 		reply_error(ss, tag, err);
 		return;

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "quota.h"
 #include "sock.h"
 
 /* Before Tversion: enough for any Tversion. */
@@ -26,15 +27,22 @@
 
 static void session_kill(struct session *ss);
 
+static bool backlogged(const struct session *ss)
+{
+	return ss->out_len - ss->out_off >= OUT_HIGH;
+}
+
 static void session_interest(struct session *ss)
 {
 	uint32_t ev = 0;
 
 	if (ss->dead)
 		return;
-	if (ss->out_len - ss->out_off < OUT_HIGH)
+	if (!backlogged(ss))
 		ev |= EPOLLIN;
-	if (ss->out_len > ss->out_off)
+	/* Messages held in the input for a backlog that has drained: the
+	 * socket is writable, so on_session comes at once to take them. */
+	if (ss->out_len > ss->out_off || (ss->held && !backlogged(ss)))
 		ev |= EPOLLOUT;
 	if (loop_set(&ss->srv->fs->st.loop, &ss->watch, ev) < 0)
 		session_kill(ss);
@@ -61,7 +69,27 @@ static void flush_out(struct session *ss)
 	session_interest(ss);
 }
 
-/* Appends N bytes to the queue; false when out of memory. */
+/* The session's buffers are bytes the daemon keeps for its peer: they
+ * count in the peer's user_bytes, as its parked reads do, so that one
+ * user's many connections (each up to msize twice and a queue of
+ * replies) stay within that user's share.  False when over it. */
+static bool session_charge(struct session *ss, size_t in, size_t reply, size_t out)
+{
+	struct quotas *q = &ss->srv->fs->st.quotas;
+	uint64_t total = (uint64_t)in + reply + out;
+	const char *why;
+
+	if (total > ss->charged &&
+	    quota_take(q, ss->peer_uid, Q_BYTES, total - ss->charged, &why) < 0)
+		return false;
+	if (total < ss->charged)
+		quota_give(q, ss->peer_uid, Q_BYTES, ss->charged - total);
+	ss->charged = total;
+	return true;
+}
+
+/* Appends N bytes to the queue; false when out of memory or over the
+ * peer's user_bytes (the session then ends). */
 static bool queue_out(struct session *ss, const uint8_t *p, size_t n)
 {
 	if (ss->out_off > 0 && ss->out_off == ss->out_len)
@@ -78,6 +106,8 @@ static bool queue_out(struct session *ss, const uint8_t *p, size_t n)
 		while (cap - ss->out_len < n)
 			cap *= 2;
 		if (cap != ss->out_cap) {
+			if (!session_charge(ss, ss->in_cap, ss->reply.cap, cap))
+				return false;
 			if ((o = realloc(ss->out, cap)) == NULL)
 				return false;
 			ss->out = o;
@@ -130,6 +160,8 @@ int session_msize(struct session *ss, uint32_t msize)
 		ss->msize = msize;
 		return 0;
 	}
+	if (!session_charge(ss, msize, msize, ss->out_cap))
+		return -ENOBUFS;
 	if ((in = realloc(ss->in, msize)) == NULL)
 		return -ENOMEM;
 	ss->in = in;
@@ -144,12 +176,17 @@ int session_msize(struct session *ss, uint32_t msize)
 
 /* --- fids and requests --- */
 
+static struct list *fid_bucket(struct session *ss, uint32_t num)
+{
+	return &ss->fidmap[num % FID_BUCKETS];
+}
+
 struct fid *fid_find(struct session *ss, uint32_t num)
 {
 	struct link *it, *next;
 
-	list_each(it, next, &ss->fids) {
-		struct fid *f = list_entry(it, struct fid, link);
+	list_each(it, next, fid_bucket(ss, num)) {
+		struct fid *f = list_entry(it, struct fid, hlink);
 		if (f->num == num)
 			return f;
 	}
@@ -165,6 +202,7 @@ struct fid *fid_new(struct session *ss, uint32_t num)
 		return NULL;
 	f->num = num;
 	list_append(&ss->fids, &f->link);
+	list_append(fid_bucket(ss, num), &f->hlink);
 	ss->nfids++;
 	return f;
 }
@@ -187,6 +225,7 @@ void fid_free(struct session *ss, struct fid *f)
 	if (f->parked)
 		cancel_parked(ss, f);
 	list_remove(&ss->fids, &f->link);
+	list_remove(fid_bucket(ss, f->num), &f->hlink);
 	ss->nfids--;
 	if (f->h)
 		handle_close(f->h);
@@ -261,6 +300,8 @@ static void session_free(struct session *ss)
 	loop_unwatch(&srv->fs->st.loop, &ss->watch);
 	timer_cancel(&srv->fs->st.loop, &ss->reap);
 	close(ss->fd);
+	quota_give(&srv->fs->st.quotas, ss->peer_uid, Q_FDS, 1);
+	quota_give(&srv->fs->st.quotas, ss->peer_uid, Q_BYTES, ss->charged);
 	list_remove(&srv->sessions, &ss->link);
 	free(ss->in);
 	free(ss->out);
@@ -284,17 +325,23 @@ static void session_kill(struct session *ss)
 	timer_arm(&ss->srv->fs->st.loop, &ss->reap, 0);
 }
 
-/* Hands each whole message in the input buffer to the handler. */
+/* Hands each whole message in the input buffer to the handler, while
+ * the replies queued stay under OUT_HIGH: one read of the socket holds
+ * many small requests whose replies can each be up to msize (Treaddir),
+ * so the rest waits in the buffer until the far side reads. */
 static void take_messages(struct session *ss)
 {
 	size_t off = 0;
 
+	ss->held = false;
 	while (!ss->dead && ss->in_len - off >= P9_HDR) {
 		struct p9msg m = { .p = ss->in + off, .len = ss->in_len - off };
 		uint32_t size = p9_u32(&m);
 		uint8_t type;
 		uint16_t tag;
 
+		if ((ss->held = backlogged(ss)))
+			break;
 		if (size < P9_HDR || size > ss->msize) {
 			session_kill(ss);	/* not 9P, or lost its framing */
 			return;
@@ -319,9 +366,13 @@ static void on_session(void *arg, uint32_t events)
 
 	if (events & EPOLLOUT)
 		flush_out(ss);
-	if (ss->dead || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (ss->held)
+		take_messages(ss);
+	if (ss->dead || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		session_interest(ss);
 		return;
-	for (int i = 0; i < 16 && !ss->dead; i++) {
+	}
+	for (int i = 0; i < 16 && !ss->dead && !backlogged(ss); i++) {
 		ssize_t n = recv(ss->fd, ss->in + ss->in_len, ss->in_cap - ss->in_len, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -333,11 +384,18 @@ static void on_session(void *arg, uint32_t events)
 		}
 		ss->in_len += (size_t)n;
 		take_messages(ss);
-		/* Replies piling up: read no more until they drain. */
-		if (ss->out_len - ss->out_off >= OUT_HIGH)
-			break;
 	}
 	session_interest(ss);
+}
+
+/* A connection holds one of the daemon's descriptors for its peer: it
+ * counts in the peer's user_fds, as its sockets do, so that one user's
+ * connections cannot take the descriptors (and memory) others need. */
+static bool charge_peer(struct nine *srv, uid_t uid)
+{
+	const char *why;
+
+	return quota_take(&srv->fs->st.quotas, uid, Q_FDS, 1, &why) == 0;
 }
 
 static void session_start(struct nine *srv, int fd)
@@ -347,11 +405,7 @@ static void session_start(struct nine *srv, int fd)
 	socklen_t len = sizeof(cred);
 
 	if (ss == NULL || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    session_msize(ss, MSIZE_START) < 0) {
-		if (ss) {
-			free(ss->in);
-			free(ss->reply.p);
-		}
+	    !charge_peer(srv, cred.uid)) {
 		free(ss);
 		close(fd);
 		return;
@@ -363,7 +417,10 @@ static void session_start(struct nine *srv, int fd)
 	timer_init(&ss->reap, on_reap);
 	loop_watch_init(&ss->watch, fd, on_session, ss);
 	list_append(&srv->sessions, &ss->link);
-	session_interest(ss);
+	if (session_msize(ss, MSIZE_START) < 0)
+		session_free(ss);	/* gives back what it charged */
+	else
+		session_interest(ss);
 }
 
 static void on_listen(void *arg, uint32_t events)

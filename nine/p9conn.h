@@ -34,6 +34,7 @@ struct nine {
 /* A file the far side walked to, opened or not. */
 struct fid {
 	struct link link;	/* in ss->fids */
+	struct link hlink;	/* in ss->fidmap, by num */
 	uint32_t num;
 	/* Where it is, as the FUSE side's inode numbers say it: found
 	 * again at each use, so a closed socket is never touched. */
@@ -72,6 +73,10 @@ struct req {
 	int nflush;
 };
 
+/* Buckets of fids by number: a far side may hold 65536 fids, and each
+ * message looks one up. */
+#define FID_BUCKETS 1024
+
 struct session {
 	struct link link;	/* in srv->sessions */
 	struct nine *srv;
@@ -82,13 +87,16 @@ struct session {
 	gid_t peer_gid;
 	uint32_t msize;
 	bool versioned, dead;
+	bool held;		/* whole messages wait in `in` for a backlog */
 	uint8_t *in;
 	size_t in_len, in_cap;
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
 	struct p9msg reply;	/* a reply being built (msize bytes) */
 	struct list fids, pending;
+	struct list fidmap[FID_BUCKETS];
 	size_t nfids;
+	uint64_t charged;	/* its buffers, in the peer's user_bytes */
 };
 
 /* Listens on ADDR ("unix:/path"), before the daemon forks, so that the

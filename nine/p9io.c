@@ -19,6 +19,14 @@ int p9_fid_node(struct session *ss, struct fid *f, struct node *n)
 	return -tree_node(ss->srv->fs, f->ino, n);
 }
 
+bool p9_offset(uint64_t off, uint64_t count, off_t *out)
+{
+	if (off > (uint64_t)INT64_MAX - count)
+		return false;
+	*out = (off_t)off;
+	return true;
+}
+
 int p9_check_owner(const struct node *n, const struct caller *who)
 {
 	return n->sock && !sock_visible_to(n->sock, who) ? EACCES : 0;
@@ -157,11 +165,14 @@ void p9_read(struct session *ss, struct p9msg *m, uint16_t tag)
 	struct wait_req rq;
 	struct waiter *w;
 	struct req *r;
+	off_t at;
 	int err;
 	struct fid *f = io_fid(ss, num, false, &err);
 
 	if (!err && m->bad)
 		err = EPROTO;
+	if (!err && !p9_offset(off, count, &at))
+		err = EINVAL;
 	if (err) {
 		reply_error(ss, tag, err);
 		return;
@@ -188,7 +199,7 @@ void p9_read(struct session *ss, struct p9msg *m, uint16_t tag)
 	}
 	rq = wait_req(f, r, count, read_done);
 	if (tree_is_file_slot(f->file))
-		w = rfile_read(f->h, f->file - F_FILE0, &rq, (off_t)off);
+		w = rfile_read(f->h, f->file - F_FILE0, &rq, at);
 	else
 		w = tree_sock_file(f->file)->read(f->h, &rq);
 	if (w)
@@ -204,11 +215,14 @@ void p9_write(struct session *ss, struct p9msg *m, uint16_t tag)
 	struct wait_req rq;
 	struct waiter *w;
 	struct req *r;
+	off_t at;
 	int err;
 	struct fid *f = io_fid(ss, num, true, &err);
 
 	if (!err && m->bad)
 		err = EPROTO;
+	if (!err && !p9_offset(off, count, &at))
+		err = EINVAL;
 	if (!err && (!tree_is_writable(f->file) || f->h == NULL))
 		err = EBADF;
 	if (!err && (r = req_new(ss, f, P9_TWRITE, tag)) == NULL)
@@ -219,7 +233,7 @@ void p9_write(struct session *ss, struct p9msg *m, uint16_t tag)
 	}
 	rq = wait_req(f, r, count, write_done);
 	if (tree_is_file_slot(f->file))
-		w = rfile_write(f->h, f->file - F_FILE0, &rq, data, count, (off_t)off);
+		w = rfile_write(f->h, f->file - F_FILE0, &rq, data, count, at);
 	else
 		w = tree_sock_file(f->file)->write(f->h, &rq, data, count);
 	if (w)

@@ -15,6 +15,9 @@ void p9_write(struct session *ss, struct p9msg *m, uint16_t tag);
 
 /* A fid's node now (its socket looked up again): 0 or a positive errno. */
 int p9_fid_node(struct session *ss, struct fid *f, struct node *n);
+/* An offset from the wire as off_t: false when OFF + COUNT would not fit
+ * one (EINVAL, as the kernel's own reads and writes say). */
+bool p9_offset(uint64_t off, uint64_t count, off_t *out);
 /* Only a socket's owner (and root) may use it: 0 or EACCES. */
 int p9_check_owner(const struct node *n, const struct caller *who);
 

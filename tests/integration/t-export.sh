@@ -218,6 +218,104 @@ assert c.getattr(c.open("tcp/" + n))["uid"] == int(os.environ["UA"])
 PY
 ok "users: a root peer's attaches act as their n_uname, each seeing only its own; p9a's peer is p9a whatever its uname (EPERM as p9b)"
 
+# A far side that sends many small requests and reads no replies: one
+# read of its socket holds thousands of Treaddirs, each answered with up
+# to msize.  The replies queued stay near the export's 8 MiB high mark
+# (the rest of the requests wait unread), another client is served
+# meanwhile, and every reply comes once the far side reads.
+export SOCKFS_PID
+p9py backlog <<'PY'
+import os, struct, threading, time, p9client
+def rss():
+    with open("/proc/%s/status" % os.environ["SOCKFS_PID"]) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) * 1024
+c = p9client.Client(os.environ["EXPORT"])
+u = c.newfid()
+c.walk(c.root, u, ["udp"])
+names = ["bl%03d" % i + "x" * 58 for i in range(200)]
+for n in names:
+    c.mkdir(u, n)
+c.lopen(u, os.O_RDONLY)
+before, N = rss(), 8000
+blob = b"".join(struct.pack("<IBHIQI", 23, p9client.TREADDIR, t, u, 0, 1 << 20)
+                for t in range(1, N + 1))
+threading.Thread(target=c.sock.sendall, args=(blob,), daemon=True).start()
+time.sleep(2)
+grown = rss() - before
+other = p9client.Client(os.environ["EXPORT"])
+t0 = time.monotonic()
+assert "clone" in other.ls("udp")
+took = time.monotonic() - t0
+for t in range(1, N + 1):
+    mtype, body = c.wait(t)
+    assert mtype == p9client.TREADDIR + 1, (t, mtype)
+for n in names:
+    c.unlinkat(u, n, p9client.AT_REMOVEDIR)
+assert grown < 48 << 20, "the daemon grew %d MiB" % (grown >> 20)
+assert took < 1, took
+print("grew %d MiB; another client served in %.0f ms" % (grown >> 20, took * 1000))
+PY
+ok "replies not read: the export holds requests back, every reply comes: $(cat "$WORK/backlog.out")"
+
+# A session may hold 65536 fids.  Finding one is cheap whatever their
+# number: a burst of lookups by a client holding them all does not hold
+# up another client (6.8 s when they were one list), and the next fid is
+# refused.
+p9py fids <<'PY'
+import os, errno, struct, threading, time, p9client
+c = p9client.Client(os.environ["EXPORT"])
+def burst(msgs):
+    threading.Thread(target=c.sock.sendall, args=(b"".join(msgs),), daemon=True).start()
+    for t in range(1, len(msgs) + 1):
+        c.wait(t)
+N = 65536 - 1			# the root's fid is one
+t0 = time.monotonic()
+for at in range(0, N, 50000):
+    burst([struct.pack("<IBHIIH", 17, p9client.TWALK, t + 1, c.root, 1000 + at + t, 0)
+           for t in range(min(50000, N - at))])
+made = time.monotonic() - t0
+try:
+    c.walk(c.root, 999, [])
+    raise SystemExit("a fid past 65536")
+except OSError as e:
+    assert e.errno == errno.EBADF, e
+other = p9client.Client(os.environ["EXPORT"])
+msgs = [struct.pack("<IBHI", 11, p9client.TCLUNK, t + 1, 999) for t in range(20000)]
+threading.Thread(target=burst, args=(msgs,)).start()
+time.sleep(0.02)
+t0 = time.monotonic()
+other.cat("usage")
+took = time.monotonic() - t0
+assert took < 0.5, took
+print("65535 fids made in %.2f s; another client served in %.0f ms" % (made, took * 1000))
+PY
+ok "fids: $(cat "$WORK/fids.out")"
+
+# Offsets come from the far side as 64-bit numbers: one past off_t's
+# range (a negative one) is refused, not used to index the root's table
+# (which crashed the daemon), and so is one whose end does not fit.
+p9py offsets <<'PY'
+import os, errno, struct, p9client
+c = p9client.Client(os.environ["EXPORT"])
+root = c.open("")
+for off in (1 << 63, (1 << 64) - 1, (1 << 64) - 5):
+    try:
+        c.rpc(p9client.TREADDIR, struct.pack("<IQI", root, off, 4096))
+        raise SystemExit("readdir at %#x" % off)
+    except OSError as e:
+        assert e.errno == errno.EINVAL, e
+d = "udp/" + c.read_file("udp/clone").decode().strip()
+data = c.open(d + "/data", os.O_RDWR)
+for t, extra in ((p9client.TREAD, struct.pack("<I", 10)), (p9client.TWRITE, struct.pack("<I", 1) + b"x")):
+    try:
+        c.rpc(t, struct.pack("<IQ", data, (1 << 63) - 1) + extra)
+        raise SystemExit("I/O at the end of off_t")
+    except OSError as e:
+        assert e.errno == errno.EINVAL, e
+assert "udp" in c.readdir(root)
+PY
+ok "offsets past off_t's range: EINVAL for Treaddir, Tread, Twrite; the daemon serves on"
+
 # Paths mean a process's root and working directory; a far-side caller
 # has none here, so a unix address by path is refused, not resolved.
 path_servers paths "$WORK/there.sock"
@@ -267,9 +365,10 @@ assert "file0" not in c.ls(d)
 PY
 ok "a file received with a message is file0: read to its end over 9P, listed, removed"
 
-# Export only: no mount, the same tree.
+# Export only: no mount, the same tree; --export=ADDR as the usage and
+# remote.md spell it (the tests above use "--export ADDR").
 stop_sockfs
-"$SOCKFS" -f --export "unix:$WORK/only.9p" 2>"$WORK/only.log" &
+"$SOCKFS" -f --export="unix:$WORK/only.9p" 2>"$WORK/only.log" &
 ONLY=$!
 for _ in $(seq 100); do [ -S "$WORK/only.9p" ] && break; sleep 0.05; done
 EXPORT=$WORK/only.9p p9py only <<'PY'
@@ -283,7 +382,61 @@ PY
 kill "$ONLY"
 wait "$ONLY" || fail "export-only daemon exited $? on SIGTERM"
 [ ! -e "$WORK/only.9p" ] || fail "the export socket was left behind"
-ok "export only (no FUSE mount): a UDP round trip; SIGTERM ends it and removes its socket"
+ok "export only (no FUSE mount, --export=ADDR): a UDP round trip; SIGTERM ends it and removes its socket"
+
+# Each connection holds a descriptor of the daemon for its peer, counted
+# in the peer's user_fds: one user's connections stop at the limit (more
+# are closed at once) and another user still gets in.
+"$SOCKFS" -f -o user_fds=16,user_bytes=$((8 << 20)) --export "unix:$WORK/lim.9p" 2>"$WORK/lim.log" &
+LIM=$!
+for _ in $(seq 100); do [ -S "$WORK/lim.9p" ] && break; sleep 0.05; done
+chmod 666 "$WORK/lim.9p"
+EXPORT=$WORK/lim.9p P9AS=p9a p9py conns <<'PY'
+import os, json, socket, p9client
+held = []
+for _ in range(40):
+    try:
+        held.append(p9client.Client(os.environ["EXPORT"], msize=8192))
+    except (OSError, EOFError):
+        pass
+assert len(held) == 16, len(held)
+use = json.loads(held[0].cat("usage"))[0]["fds"]
+assert use["used"] == 16, use
+for c in held:
+    c.close()
+PY
+EXPORT=$WORK/lim.9p P9AS=p9b p9py conns2 <<'PY'
+import os, p9client
+c = p9client.Client(os.environ["EXPORT"])
+assert "clone" in c.ls("udp")
+PY
+ok "connections count in the peer's user_fds: 16 of 40 kept, another user still served"
+
+# A connection's buffers (msize for input, msize for a reply, its queue
+# of replies) count in the peer's user_bytes: a Tversion that would go
+# over it fails with ENOBUFS, and they come back when it ends.
+EXPORT=$WORK/lim.9p P9AS=p9a p9py connbytes <<'PY'
+import os, errno, json, p9client
+big = 1 << 20
+held = []
+try:
+    for _ in range(8):
+        held.append(p9client.Client(os.environ["EXPORT"], msize=big))
+    raise SystemExit("8 connections of msize 1 MiB within 8 MiB")
+except OSError as e:
+    assert e.errno == errno.ENOBUFS, e
+assert len(held) == 3, len(held)
+use = json.loads(held[0].cat("usage"))[0]["bytes"]
+assert 3 * 2 * big <= use["used"] <= use["limit"], use
+for c in held:
+    c.close()
+c = p9client.Client(os.environ["EXPORT"], msize=big)
+use = json.loads(c.cat("usage"))[0]["bytes"]
+assert use["used"] < 3 * big, use
+PY
+kill "$LIM"
+wait "$LIM" || fail "the limited export exited $?"
+ok "a connection's buffers count in the peer's user_bytes: ENOBUFS past it, given back at the end"
 
 # In the background (no -f), with a relative path: the socket is there
 # when sockfs returns, and goes when the daemon ends.
