@@ -240,7 +240,14 @@ before, N = rss(), 8000
 blob = b"".join(struct.pack("<IBHIQI", 23, p9client.TREADDIR, t, u, 0, 1 << 20)
                 for t in range(1, N + 1))
 threading.Thread(target=c.sock.sendall, args=(blob,), daemon=True).start()
-time.sleep(2)
+# Until the daemon has held back: replies queued (4 MiB at least), its size
+# the same over half a second (a daemon that took every request would
+# still be growing, past any bound).
+deadline, last, same = time.monotonic() + 60, -1, 0
+while time.monotonic() < deadline and (last - before < 4 << 20 or same < 5):
+    time.sleep(0.1)
+    now = rss()
+    same, last = (same + 1 if now == last else 0), now
 grown = rss() - before
 other = p9client.Client(os.environ["EXPORT"])
 t0 = time.monotonic()

@@ -80,8 +80,11 @@ ok "closing a socket ends its waiting readers with end of file"
 # background job that ends sends bash a SIGCHLD while `echo connect ... >
 # ctl` waits (the kernel sends FUSE_INTERRUPT for it), and the connect
 # goes on.  A Ctrl-C after such a SIGCHLD still ends the write.  The peer
-# is a unix listener whose backlog is full until $WORK/go appears.
-py_peer full "$WORK/full.sock" "$WORK/go" <<'PY'
+# is a unix listener whose backlog is full until $WORK/accept appears;
+# the job ends when $WORK/end appears, once the connect waits, and the
+# peer accepts once the SIGCHLD is pending in the waiting bash.
+full_listener() {	# full_listener NAME: its socket is $WORK/NAME.sock
+	py_peer "$1" "$WORK/$1.sock" "$WORK/$1.accept" <<'PY'
 import os, socket, sys, time
 ready, path, go = sys.argv[1:4]
 l = socket.socket(socket.AF_UNIX)
@@ -92,36 +95,46 @@ filler.connect(path)		# the backlog is full: a connect waits
 open(ready, "w").write("1")
 while not os.path.exists(go):
     time.sleep(0.02)
-time.sleep(0.5)			# the SIGCHLD has come by now
 l.accept()			# room: the waiting connect gets through
-time.sleep(30)
+time.sleep(60)
 PY
+}
+# sigchld_pending PID: true once PID has SIGCHLD (17) pending.
+sigchld_pending() {
+	local m
+	m=$(awk '/^ShdPnd:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$m" ] && (( (16#$m >> 16) & 1 ))
+}
+# waits_then_sigchld PID END: once PID waits in its write(2) to ctl (system
+# call 1 on x86-64), its job is ended (touch END); returns once the
+# SIGCHLD is pending.
+waits_then_sigchld() {
+	for _ in $(seq 200); do
+		case $(cat "/proc/$1/syscall" 2>/dev/null) in "1 "*) break ;; esac
+		sleep 0.05
+	done
+	touch "$2"
+	for _ in $(seq 200); do sigchld_pending "$1" && return 0; sleep 0.05; done
+	fail "no SIGCHLD reached the waiting bash"
+}
+job='(while [ ! -e "$1" ]; do sleep 0.05; done) & echo "connect $2" > "$3/ctl"'
+full_listener full
 u="$MNT/unix/$(cat "$MNT/unix/clone")"
-bash -c '(sleep 0.3; touch "$1") & echo "connect $2" > "$3/ctl" && echo connected' _ \
-	"$WORK/go" "$WORK/full.sock" "$u" > "$WORK/sigchld.out" 2>&1 ||
-	fail "the connect failed when a background job ended: $(cat "$WORK/sigchld.out")"
+bash -c "$job"' && echo connected' _ "$WORK/end" "$WORK/full.sock" "$u" \
+	> "$WORK/sigchld.out" 2>&1 &
+writer=$!
+waits_then_sigchld "$writer" "$WORK/end"
+touch "$WORK/full.accept"
+wait "$writer" || fail "the connect failed when a background job ended: $(cat "$WORK/sigchld.out")"
 expect_eq "$(cat "$WORK/sigchld.out")" connected "a connect that saw a SIGCHLD"
 expect_eq "$(jq -r .state "$u/status")" connected "its state"
 kill "$PEER_PID"
 # The same wait, never let through: SIGCHLD first, then SIGINT.
-py_peer full2 "$WORK/full2.sock" <<'PY'
-import socket, sys, time
-ready, path = sys.argv[1:3]
-l = socket.socket(socket.AF_UNIX)
-l.bind(path)
-l.listen(0)
-filler = socket.socket(socket.AF_UNIX)
-filler.connect(path)
-open(ready, "w").write("1")
-time.sleep(60)
-PY
+full_listener full2
 u="$MNT/unix/$(cat "$MNT/unix/clone")"
-"${WITH_SIGINT[@]}" bash -c '(sleep 0.2; touch "$1") & echo "connect $2" > "$3/ctl"' _ \
-	"$WORK/go2" "$WORK/full2.sock" "$u" 2>/dev/null &
+"${WITH_SIGINT[@]}" bash -c "$job" _ "$WORK/end2" "$WORK/full2.sock" "$u" 2>/dev/null &
 writer=$!
-for _ in $(seq 100); do [ -e "$WORK/go2" ] && break; sleep 0.05; done
-[ -e "$WORK/go2" ] || fail "the background job did not run"
-sleep 0.3	# its SIGCHLD has reached the waiting bash
+waits_then_sigchld "$writer" "$WORK/end2"
 kill -0 "$writer" 2>/dev/null || fail "the write ended at the SIGCHLD"
 kill -INT "$writer"
 for _ in $(seq 40); do kill -0 "$writer" 2>/dev/null || break; sleep 0.05; done

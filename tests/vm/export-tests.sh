@@ -49,7 +49,11 @@ w=$m/udp/$(cat $m/udp/clone)
 echo "bind 127.0.0.1:0" > "$w/ctl"
 (trap - INT; exec cat "$w/data") &
 pid=$!
-sleep 1
+# Until cat waits in read(2) (system call 0 on x86-64), not a fixed time.
+for _ in $(seq 600); do
+	case $(cat /proc/$pid/syscall 2>/dev/null) in "0 "*) break ;; esac
+	sleep 0.05
+done
 s=$(date +%s%N)
 kill -INT $pid
 wait $pid
